@@ -1,0 +1,9 @@
+# common/local.mk - libhubcommon: errors, logging, units, hostlists, hub.conf,
+# RPC framing and the plugin loader.
+lib_LTLIBRARIES += common/libhubcommon.la
+common_libhubcommon_la_SOURCES = \
+	common/error.c common/error.h \
+	common/log.c common/log.h
+common_libhubcommon_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+common_libhubcommon_la_LIBADD = $(JANSSON_LIBS)
+common_libhubcommon_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0

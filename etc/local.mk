@@ -1,0 +1,1 @@
+# etc/local.mk - example configuration shipped with the sources.
