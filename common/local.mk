@@ -3,7 +3,9 @@
 lib_LTLIBRARIES += common/libhubcommon.la
 common_libhubcommon_la_SOURCES = \
 	common/error.c common/error.h \
-	common/log.c common/log.h
+	common/log.c common/log.h \
+	common/rpc.c common/rpc.h \
+	common/plugin.c common/plugin.h
 common_libhubcommon_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-common_libhubcommon_la_LIBADD = $(JANSSON_LIBS)
+common_libhubcommon_la_LIBADD = $(JANSSON_LIBS) $(LIBS)
 common_libhubcommon_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0

@@ -2,7 +2,7 @@
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 UNIT_LDADD = common/libhubcommon.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
-UNIT_TESTS = tests/unit/test_error
+UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 noinst_HEADERS += tests/unit/cmocka_all.h
@@ -10,3 +10,51 @@ noinst_HEADERS += tests/unit/cmocka_all.h
 tests_unit_test_error_SOURCES = tests/unit/test_error.c
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
+tests_unit_test_rpc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_LDADD = $(UNIT_LDADD) $(PTHREAD_LIBS)
+
+# The plugin loader's fixtures: tiny plugins, each wrong in one way.
+FIXTURE_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+FIXTURE_CFLAGS = $(AM_CFLAGS) -I$(srcdir)/tests/unit
+check_LTLIBRARIES += tests/unit/plugins/fixture_good.la \
+	tests/unit/plugins/fixture_old.la \
+	tests/unit/plugins/fixture_badmagic.la \
+	tests/unit/plugins/fixture_abimajor.la \
+	tests/unit/plugins/fixture_misnamed.la \
+	tests/unit/plugins/fixture_nomandatory.la \
+	tests/unit/plugins/fixture_nosymbol.la \
+	tests/unit/plugins/fixture_newer.la
+noinst_HEADERS += tests/unit/plugins/fixture.h
+tests_unit_plugins_fixture_good_la_SOURCES = tests/unit/plugins/fixture_good.c
+tests_unit_plugins_fixture_good_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_good_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_old_la_SOURCES = tests/unit/plugins/fixture_old.c
+tests_unit_plugins_fixture_old_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_old_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_badmagic_la_SOURCES = tests/unit/plugins/fixture_badmagic.c
+tests_unit_plugins_fixture_badmagic_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_badmagic_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_abimajor_la_SOURCES = tests/unit/plugins/fixture_abimajor.c
+tests_unit_plugins_fixture_abimajor_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_abimajor_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_misnamed_la_SOURCES = tests/unit/plugins/fixture_misnamed.c
+tests_unit_plugins_fixture_misnamed_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_misnamed_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_nomandatory_la_SOURCES = tests/unit/plugins/fixture_nomandatory.c
+tests_unit_plugins_fixture_nomandatory_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_nomandatory_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_nosymbol_la_SOURCES = tests/unit/plugins/fixture_nosymbol.c
+tests_unit_plugins_fixture_nosymbol_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_nosymbol_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_unit_plugins_fixture_newer_la_SOURCES = tests/unit/plugins/fixture_newer.c
+tests_unit_plugins_fixture_newer_la_CFLAGS = $(FIXTURE_CFLAGS)
+tests_unit_plugins_fixture_newer_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c
+tests_unit_test_plugin_CFLAGS = $(UNIT_CFLAGS) -I$(srcdir)/tests/unit
+tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
+AM_TESTS_ENVIRONMENT += \
+	HUB_PLUGIN_TEST_DIR='$(abs_top_builddir)/tests/unit/plugins/.libs'; \
+	export HUB_PLUGIN_TEST_DIR;
