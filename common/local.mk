@@ -4,6 +4,8 @@ lib_LTLIBRARIES += common/libhubcommon.la
 common_libhubcommon_la_SOURCES = \
 	common/error.c common/error.h \
 	common/log.c common/log.h \
+	common/units.c common/units.h \
+	common/hostlist.c common/hostlist.h \
 	common/rpc.c common/rpc.h \
 	common/plugin.c common/plugin.h
 common_libhubcommon_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
