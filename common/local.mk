@@ -6,6 +6,8 @@ common_libhubcommon_la_SOURCES = \
 	common/log.c common/log.h \
 	common/units.c common/units.h \
 	common/hostlist.c common/hostlist.h \
+	common/conf.c common/conf.h common/conf_int.h common/conf_lex.c \
+	common/conf_value.c common/conf_records.c common/conf_check.c \
 	common/rpc.c common/rpc.h \
 	common/plugin.c common/plugin.h
 common_libhubcommon_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

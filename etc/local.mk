@@ -1,1 +1,3 @@
-# etc/local.mk - example configuration shipped with the sources.
+# etc/local.mk - example configurations shipped with the sources.
+dist_sysconf_DATA = etc/hub.conf.example
+EXTRA_DIST += etc/hub.conf.local

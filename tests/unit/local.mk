@@ -3,7 +3,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 UNIT_LDADD = common/libhubcommon.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
 UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
-	tests/unit/test_units tests/unit/test_hostlist
+	tests/unit/test_units tests/unit/test_hostlist tests/unit/test_conf
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 noinst_HEADERS += tests/unit/cmocka_all.h
@@ -19,6 +19,10 @@ tests_unit_test_units_LDADD = $(UNIT_LDADD)
 tests_unit_test_hostlist_SOURCES = tests/unit/test_hostlist.c
 tests_unit_test_hostlist_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hostlist_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_rpc_SOURCES = tests/unit/test_rpc.c
 tests_unit_test_rpc_CFLAGS = $(UNIT_CFLAGS)
