@@ -1,9 +1,15 @@
 # tests/unit/local.mk - cmocka unit tests, one binary per module, TAP output.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 UNIT_LDADD = common/libhubcommon.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
+SCHED_UNIT_CFLAGS = $(UNIT_CFLAGS) -iquote $(srcdir)/sched \
+	-iquote $(srcdir)/plugins/priority
+SCHED_UNIT_LDADD = sched/libhubsched.la $(UNIT_LDADD) -lm
 
 UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
-	tests/unit/test_units tests/unit/test_hostlist tests/unit/test_conf
+	tests/unit/test_units tests/unit/test_hostlist tests/unit/test_conf \
+	$(SCHED_UNIT_TESTS)
+SCHED_UNIT_TESTS = tests/unit/test_cluster tests/unit/test_select_bestfit \
+	tests/unit/test_priority tests/unit/test_store
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 noinst_HEADERS += tests/unit/cmocka_all.h
@@ -71,3 +77,19 @@ tests_unit_test_plugin_LDADD = $(UNIT_LDADD)
 AM_TESTS_ENVIRONMENT += \
 	HUB_PLUGIN_TEST_DIR='$(abs_top_builddir)/tests/unit/plugins/.libs'; \
 	export HUB_PLUGIN_TEST_DIR;
+
+tests_unit_test_cluster_SOURCES = tests/unit/test_cluster.c
+tests_unit_test_cluster_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_cluster_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_select_bestfit_SOURCES = tests/unit/test_select_bestfit.c
+tests_unit_test_select_bestfit_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_select_bestfit_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_priority_SOURCES = tests/unit/test_priority.c
+tests_unit_test_priority_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_priority_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(SCHED_UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_store_LDADD = $(SCHED_UNIT_LDADD) $(SQLITE_LIBS) $(PTHREAD_LIBS)

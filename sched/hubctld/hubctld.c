@@ -1,0 +1,227 @@
+/* hubctld.c - the hubsched controller: keeps the queue durably in SQLite,
+ * schedules jobs with libhubsched and answers the user commands over a
+ * Unix socket. Runs in the foreground (use a service manager to detach).
+ */
+#include "config.h"
+
+#include "ctld.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+static const char usage[] =
+    "Usage: hubctld [OPTIONS]\n"
+    "Run the hubsched controller in the foreground.\n"
+    "\n"
+    "  -f, --conf=FILE       hub.conf to use (default $HUB_CONF or "
+    HUB_SYSCONFDIR "/hub.conf)\n"
+    "  -s, --socket=PATH     Unix socket (default: ControllerSocket)\n"
+    "  -L, --state-dir=DIR   state directory (default: StateSaveLocation)\n"
+    "      --virtual-nodes   no node agents: nodes are up, a job runs for\n"
+    "                        HUB_VIRTUAL_RUNTIME seconds of its environment\n"
+    "  -l, --log-level=LVL   error, warn, notice (default), info, debug\n"
+    "  -d, --debug=LIST      debug subsystems (conf,rpc,sched,state,...)\n"
+    "  -h, --help            this text\n";
+
+typedef struct opts {
+    const char *conf, *socket, *state_dir, *log_level, *debug;
+    bool virtual_nodes;
+} opts_t;
+
+static int parse_opts(int argc, char **argv, opts_t *o)
+{
+    static const struct option longopts[] = {
+        {"conf", required_argument, NULL, 'f'},
+        {"socket", required_argument, NULL, 's'},
+        {"state-dir", required_argument, NULL, 'L'},
+        {"virtual-nodes", no_argument, NULL, 'V'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"debug", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "f:s:L:l:d:h", longopts, NULL)) !=
+           -1) {
+        switch (ch) {
+        case 'f': o->conf = optarg; break;
+        case 's': o->socket = optarg; break;
+        case 'L': o->state_dir = optarg; break;
+        case 'V': o->virtual_nodes = true; break;
+        case 'l': o->log_level = optarg; break;
+        case 'd': o->debug = optarg; break;
+        case 'h': fputs(usage, stdout); exit(0);
+        default: fputs(usage, stderr); exit(2);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "hubctld: error: unexpected argument '%s'\n%s",
+                argv[optind], usage);
+        exit(2);
+    }
+    return 0;
+}
+
+static int setup_logging(const opts_t *o, hub_error_t *err)
+{
+    hub_log_level_t level = HUB_LOG_NOTICE;
+
+    if (o->log_level && hub_log_parse_level(o->log_level, &level, err) < 0)
+        return hub_error_prefix(err, -EINVAL, "--log-level");
+    hub_log_init("hubctld", level);
+    if (o->debug && hub_log_set_debug(o->debug, err) < 0)
+        return hub_error_prefix(err, -EINVAL, "--debug");
+    return 0;
+}
+
+static int resolve_operators(ctld_t *c, hub_error_t *err)
+{
+    const hub_conf_list_t *ops = &c->conf->globals.operators;
+
+    c->operators = calloc(ops->n + 1, sizeof(*c->operators));
+    if (!c->operators)
+        return hub_errorf(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < ops->n; i++) {
+        struct passwd *pw = getpwnam(ops->v[i]);
+        if (!pw) {
+            hub_log_warn("Operators: no such user '%s'", ops->v[i]);
+            continue;
+        }
+        c->operators[c->noperators++] = pw->pw_uid;
+    }
+    return 0;
+}
+
+static int recover_one(hub_job_t *job, void *arg)
+{
+    ctld_t *c = arg;
+    hub_error_t err;
+
+    if (!hub_sched_add(c->sched, job, &err))
+        hub_log_error("recovery: job %u: %s", job->id, err.text);
+    return 0;
+}
+
+static int open_state(ctld_t *c, const char *dir, hub_error_t *err)
+{
+    int64_t since;
+
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return hub_errorf(err, errno, "cannot create state dir %s: %s", dir,
+                          strerror(errno));
+    if (!(c->store = hub_store_open(dir, err)) ||
+        !(c->reader = hub_store_open_reader(dir, err)))
+        return -EIO;
+    c->next_id = hub_store_next_job_id(c->store);
+    since = hub_sched_now(c->sched) - CTLD_MIN_JOB_AGE_MS;
+    if (hub_store_load(c->store, since, recover_one, c, err) < 0)
+        return -EIO;
+    hub_log_notice("recovered %u jobs (%u pending); next job id %u",
+                   hub_sched_count(c->sched),
+                   hub_sched_count_pending(c->sched), c->next_id);
+    return 0;
+}
+
+static int setup(ctld_t *c, const opts_t *o, hub_error_t *err)
+{
+    hub_sched_opts_t sopts = {
+        .host = {run_job_started, run_job_updated, c},
+        .nodes_up = o->virtual_nodes,
+    };
+    const hub_conf_globals_t *g;
+
+    c->conf_path = strdup(o->conf ? o->conf
+                          : getenv("HUB_CONF") ? getenv("HUB_CONF")
+                                               : HUB_SYSCONFDIR "/hub.conf");
+    if (!c->conf_path || !(c->conf = hub_conf_load(c->conf_path, err)))
+        return -EINVAL;
+    g = &c->conf->globals;
+    c->virtual_nodes = o->virtual_nodes;
+    c->socket_path = o->socket ? o->socket : g->controller_socket;
+    c->open_tail = &c->open_waiters;
+    if (resolve_operators(c, err) < 0 ||
+        !(c->sched = hub_sched_create(c->conf, &sopts, err)) ||
+        open_state(c, o->state_dir ? o->state_dir : g->state_save_location,
+                   err) < 0 ||
+        conn_listen(c, err) < 0)
+        return -EINVAL;
+    return run_start(c);
+}
+
+static void on_stop_signal(uv_signal_t *sig, int signum)
+{
+    ctld_t *c = sig->data;
+
+    if (c->stopping)
+        return;
+    hub_log_notice("signal %d: shutting down", signum);
+    c->stopping = true;
+    conn_close_all(c);
+    run_stop(c);
+    uv_close((uv_handle_t *)&c->sig_term, NULL);
+    uv_close((uv_handle_t *)&c->sig_int, NULL);
+    uv_close((uv_handle_t *)&c->sig_hup, NULL);
+}
+
+static void on_hup(uv_signal_t *sig, int signum)
+{
+    hub_error_t err;
+    if (run_reconfigure(sig->data, &err) < 0)
+        hub_log_error("SIGHUP: reconfigure failed: %s", err.text);
+}
+
+static void watch_signals(ctld_t *c)
+{
+    uv_signal_init(c->loop, &c->sig_term);
+    uv_signal_init(c->loop, &c->sig_int);
+    uv_signal_init(c->loop, &c->sig_hup);
+    c->sig_term.data = c->sig_int.data = c->sig_hup.data = c;
+    uv_signal_start(&c->sig_term, on_stop_signal, SIGTERM);
+    uv_signal_start(&c->sig_int, on_stop_signal, SIGINT);
+    uv_signal_start(&c->sig_hup, on_hup, SIGHUP);
+}
+
+static void teardown(ctld_t *c)
+{
+    hub_error_t err;
+
+    if (c->store && commit_drain(c, &err) < 0)
+        hub_log_error("final commit failed: %s", err.text);
+    hub_sched_destroy(c->sched);
+    hub_store_close(c->reader);
+    hub_store_close(c->store);
+    hub_conf_destroy(c->conf);
+    free(c->operators);
+    free(c->conf_path);
+}
+
+int main(int argc, char **argv)
+{
+    ctld_t c = {.loop = uv_default_loop()};
+    opts_t o = {0};
+    hub_error_t err;
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN);
+    parse_opts(argc, argv, &o);
+    if (setup_logging(&o, &err) < 0 || setup(&c, &o, &err) < 0) {
+        fprintf(stderr, "hubctld: error: %s\n", err.text);
+        teardown(&c);
+        return 1;
+    }
+    watch_signals(&c);
+    hub_log_notice("listening on %s%s", c.socket_path,
+                   c.virtual_nodes ? " (virtual nodes)" : "");
+    rc = uv_run(c.loop, UV_RUN_DEFAULT);
+    teardown(&c);
+    uv_loop_close(c.loop);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,292 @@
+/* op_query.c - read-only ops: ping, queue, job, info, acct. */
+#include "config.h"
+
+#include "ctld.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobspec.h"
+#include "log.h"
+
+json_t *op_ping(conn_t *conn, json_t *req, reply_t *slot)
+{
+    ctld_t *c = conn->ctld;
+    const char *cluster = c->conf->globals.cluster_name;
+
+    return json_pack("{s:i, s:s, s:s, s:I, s:I, s:I}", "rc", 0, "version",
+                     PACKAGE_VERSION, "cluster", cluster ? cluster : "",
+                     "now_ms", (json_int_t)hub_sched_now(c->sched), "jobs",
+                     (json_int_t)hub_sched_count(c->sched), "pending",
+                     (json_int_t)hub_sched_count_pending(c->sched));
+}
+
+/* ---- queue ---------------------------------------------------------------
+ */
+
+typedef struct queue_filter {
+    json_t *ids, *partitions, *states, *names; /* arrays or NULL */
+    const char *user, *hub;
+    json_int_t uid; /* -1 = any */
+    json_t *out;
+    ctld_t *ctld;
+} queue_filter_t;
+
+static bool in_int_array(json_t *a, json_int_t v)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x)
+    {
+        if (json_integer_value(x) == v)
+            return true;
+    }
+    return false;
+}
+
+static bool in_str_array(json_t *a, const char *v)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x)
+    {
+        const char *s = json_string_value(x);
+        if (s && strcmp(s, v) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool state_matches(json_t *states, hub_job_state_t st)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(states, i, x)
+    {
+        const char *s = json_string_value(x);
+        if (s && hub_job_state_parse(s) == (int)st)
+            return true;
+    }
+    return false;
+}
+
+static bool queue_match(const queue_filter_t *f, const hub_job_t *job)
+{
+    if (f->uid >= 0 && job->uid != (uid_t)f->uid)
+        return false;
+    if (f->user && strcmp(f->user, job->user) != 0)
+        return false;
+    if (f->ids && !in_int_array(f->ids, job->id) &&
+        !(job->array_job_id && in_int_array(f->ids, job->array_job_id)))
+        return false;
+    if (f->partitions && !in_str_array(f->partitions, job->req.partition))
+        return false;
+    if (f->names && !in_str_array(f->names, job->req.name))
+        return false;
+    if (f->states && !state_matches(f->states, job->state))
+        return false;
+    if (f->hub && strcmp(f->hub, job->req.hub) != 0 &&
+        !(job->alloc.nnodes &&
+          strcmp(f->hub, f->ctld->conf->hubs[job->hub].name) == 0))
+        return false;
+    return true;
+}
+
+static int queue_one(hub_job_t *job, void *arg)
+{
+    queue_filter_t *f = arg;
+    if (queue_match(f, job))
+        json_array_append_new(f->out, run_job_json(f->ctld, job));
+    return 0;
+}
+
+json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
+{
+    ctld_t *c = conn->ctld;
+    json_t *juid = json_object_get(req, "uid");
+    queue_filter_t f = {
+        .ids = json_object_get(req, "ids"),
+        .partitions = json_object_get(req, "partitions"),
+        .states = json_object_get(req, "states"),
+        .names = json_object_get(req, "names"),
+        .user = json_string_value(json_object_get(req, "user")),
+        .hub = json_string_value(json_object_get(req, "hub")),
+        .uid = json_is_integer(juid) ? json_integer_value(juid) : -1,
+        .out = json_array(),
+        .ctld = c,
+    };
+
+    hub_sched_foreach(c->sched, queue_one, &f);
+    return json_pack("{s:i, s:o, s:I}", "rc", 0, "jobs", f.out, "now_ms",
+                     (json_int_t)hub_sched_now(c->sched));
+}
+
+/* ---- job -----------------------------------------------------------------
+ */
+
+json_t *op_job(conn_t *conn, json_t *req, reply_t *slot)
+{
+    ctld_t *c = conn->ctld;
+    json_int_t id = json_integer_value(json_object_get(req, "id"));
+    hub_job_t *job = hub_sched_find(c->sched, (hub_job_id_t)id);
+    json_t *answer, *factors, *spec;
+    hub_error_t err;
+
+    if (!job) {
+        hub_errorf(&err, ENOENT, "job %lld: no such job (it may have ended "
+                                 "more than 5 minutes ago: try hacct)",
+                   (long long)id);
+        return answer_error(-ENOENT, &err);
+    }
+    answer = json_pack("{s:i, s:o, s:I}", "rc", 0, "job",
+                       run_job_json(c, job), "now_ms",
+                       (json_int_t)hub_sched_now(c->sched));
+    if ((factors = hub_sched_explain_priority(c->sched, job)))
+        json_object_set_new(answer, "priority_factors", factors);
+    if (may_touch_job(conn, job) &&
+        (spec = hub_store_get_spec(c->reader, job->id, &err)))
+        json_object_set_new(answer, "spec", spec);
+    return answer;
+}
+
+/* ---- info ----------------------------------------------------------------
+ */
+
+static json_t *node_json(const hub_node_t *n, const hub_conf_t *conf)
+{
+    json_t *gpus = json_array();
+    const char *state = n->state & HUB_NODE_DOWN      ? "DOWN"
+                        : n->state & HUB_NODE_DRAIN   ? "DRAIN"
+                        : n->state & HUB_NODE_UNKNOWN ? "UNKNOWN"
+                        : n->njobs == 0               ? "IDLE"
+                        : n->cpus_free == 0 || n->exclusive ||
+                                (n->ngpus && n->gpu_milli_free == 0)
+                            ? "ALLOCATED"
+                            : "MIXED";
+
+    for (uint32_t g = 0; g < n->ngpus; g++)
+        json_array_append_new(gpus, json_integer(n->gpu_free_milli[g]));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s, s:o, s:i}",
+        "name", n->conf->name, "hub", conf->hubs[n->hub].name, "state",
+        state, "reason", n->reason, "cpus", (int)n->cpus, "cpus_free",
+        (int)n->cpus_free, "mem_mb", (json_int_t)n->mem_mb, "mem_free_mb",
+        (json_int_t)n->mem_free_mb, "gpus", (int)n->ngpus, "gpu_type",
+        n->conf->gpu_type_name ? n->conf->gpu_type_name : "",
+        "gpu_free_milli", gpus, "jobs", (int)n->njobs);
+}
+
+static json_t *hubs_json(const hub_conf_t *conf)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < conf->nhubs; i++) {
+        const hub_conf_hub_t *h = &conf->hubs[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:f, s:f, s:f}", "name", h->name,
+                         "region", h->region ? h->region : "", "pue", h->pue,
+                         "power_price", h->power_price, "carbon_intensity",
+                         h->carbon_intensity));
+    }
+    return a;
+}
+
+static json_t *partitions_json(const hub_conf_t *conf)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < conf->npartitions; i++) {
+        const hub_conf_partition_t *p = &conf->partitions[i];
+        json_t *nodes = json_array();
+        for (size_t k = 0; k < p->nnodes; k++)
+            json_array_append_new(nodes, json_integer((json_int_t)p->node_idx[k]));
+        json_array_append_new(
+            a, json_pack("{s:s, s:b, s:I, s:s, s:o}", "name", p->name,
+                         "default", p->is_default, "max_time_s",
+                         (json_int_t)p->max_time_s, "state",
+                         hub_conf_part_state_name(p->state), "nodes", nodes));
+    }
+    return a;
+}
+
+json_t *op_info(conn_t *conn, json_t *req, reply_t *slot)
+{
+    ctld_t *c = conn->ctld;
+    hub_cluster_t *cl = hub_sched_cluster(c->sched);
+    json_t *nodes = json_array();
+
+    for (uint32_t i = 0; i < cl->nnodes; i++)
+        json_array_append_new(nodes, node_json(&cl->nodes[i], c->conf));
+    return json_pack("{s:i, s:o, s:o, s:o, s:I}", "rc", 0, "hubs",
+                     hubs_json(c->conf), "partitions",
+                     partitions_json(c->conf), "nodes", nodes, "now_ms",
+                     (json_int_t)hub_sched_now(c->sched));
+}
+
+/* ---- acct ----------------------------------------------------------------
+ */
+
+typedef struct acct_ctx {
+    ctld_t *ctld;
+    json_t *out;
+} acct_ctx_t;
+
+static double gpu_hours(const hub_job_t *job)
+{
+    double gpus = 0;
+    for (uint32_t i = 0; i < job->alloc.nnodes; i++) {
+        for (int g = 0; g < HUB_NODE_MAX_GPUS; g++)
+            gpus += job->alloc.nodes[i].gpu_milli[g] / (double)HUB_GPU_MILLI;
+    }
+    if (job->start_ms <= 0 || job->end_ms < job->start_ms)
+        return 0;
+    return gpus * (job->end_ms - job->start_ms) / 3600e3;
+}
+
+static int acct_one(hub_job_t *job, void *arg)
+{
+    acct_ctx_t *a = arg;
+    json_t *j = run_job_json(a->ctld, job);
+    json_object_set_new(j, "gpu_hours", json_real(gpu_hours(job)));
+    json_array_append_new(a->out, j);
+    return 0;
+}
+
+static uint32_t state_mask(json_t *states)
+{
+    uint32_t mask = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(states, i, x)
+    {
+        int st = json_string_value(x) ? hub_job_state_parse(
+                                            json_string_value(x))
+                                      : -1;
+        if (st >= 0)
+            mask |= 1u << st;
+    }
+    return mask;
+}
+
+json_t *op_acct(conn_t *conn, json_t *req, reply_t *slot)
+{
+    ctld_t *c = conn->ctld;
+    json_t *juid = json_object_get(req, "uid");
+    json_t *jend = json_object_get(req, "end_ms");
+    hub_store_query_t q = {
+        .start_ms = json_integer_value(json_object_get(req, "start_ms")),
+        .end_ms = json_is_integer(jend) ? json_integer_value(jend)
+                                        : INT64_MAX,
+        .uid = json_is_integer(juid) ? json_integer_value(juid) : -1,
+        .state_mask = state_mask(json_object_get(req, "states")),
+        .limit = (uint32_t)json_integer_value(json_object_get(req, "limit")),
+    };
+    acct_ctx_t a = {.ctld = c, .out = json_array()};
+    hub_error_t err;
+    int rc = hub_store_query(c->reader, &q, acct_one, &a, &err);
+
+    if (rc < 0) {
+        json_decref(a.out);
+        return answer_error(rc, &err);
+    }
+    return json_pack("{s:i, s:o}", "rc", 0, "jobs", a.out);
+}
