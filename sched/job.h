@@ -158,6 +158,8 @@ typedef struct hub_job {
     int64_t start_ms;   /* 0 = not started */
     int64_t end_ms;     /* 0 = not ended */
     int64_t priority;   /* from the priority plugin, higher first */
+    int64_t priority_fixed; /* set by an admin (hcontrol update
+                               Priority=N): used instead; 0 = computed */
     int32_t exit_code;  /* the script's exit status */
     int32_t term_signal; /* signal that ended it, 0 if none */
     uint32_t restart_count; /* requeues so far (SLURM_RESTART_COUNT) */

@@ -106,6 +106,7 @@ static const field_t job_fields[] = {
     TIME(hub_job_t, start_ms),
     TIME(hub_job_t, end_ms),
     I64(hub_job_t, priority),
+    I64(hub_job_t, priority_fixed),
     NUM(hub_job_t, exit_code, F_I32, INT32_MIN, INT32_MAX),
     NUM(hub_job_t, term_signal, F_I32, 0, 64),
     U32(hub_job_t, restart_count),
@@ -255,12 +256,17 @@ json_t *hub_job_to_json(const hub_job_t *job)
 
 /* ---- decoding ----------------------------------------------------------- */
 
+/* path is a field prefix ("req.", "alloc[2].", "" for the job itself). */
 static int want_object(const json_t *v, const char *path, hub_error_t *err)
 {
-    if (!json_is_object(v))
-        return hub_errorf(err, EINVAL, "%s: expected an object",
-                          *path ? path : "job");
-    return 0;
+    size_t n = strlen(path);
+
+    if (json_is_object(v))
+        return 0;
+    if (n == 0)
+        return hub_errorf(err, EINVAL, "job: expected an object");
+    return hub_errorf(err, EINVAL, "%.*s: expected an object",
+                      (int)(n - (path[n - 1] == '.')), path);
 }
 
 static bool known_key(const char *key, const field_t *t, size_t n,

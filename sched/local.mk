@@ -25,9 +25,11 @@ sched_libhubsched_la_SOURCES = \
 	plugins/priority/multifactor/usage.c \
 	plugins/priority/multifactor/usage.h \
 	plugins/sched/fifo/sched_fifo.c \
-	plugins/sched/backfill/sched_backfill.c \
 	plugins/sched/backfill/backfill.h \
-	plugins/sched/backfill/bf_plan.c plugins/sched/backfill/bf_memo.c
+	plugins/sched/backfill/bf_memo.c \
+	plugins/sched/backfill/bf_plan.c \
+	plugins/sched/backfill/bf_whatif.c \
+	plugins/sched/backfill/sched_backfill.c
 SCHED_CFLAGS = $(AM_CFLAGS) -iquote $(srcdir)/sched \
 	-iquote $(srcdir)/plugins/priority \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -42,7 +44,36 @@ sched_hubctld_hubctld_SOURCES = \
 	sched/hubctld/conn.c sched/hubctld/commit.c \
 	sched/hubctld/dispatch.c sched/hubctld/op_submit.c \
 	sched/hubctld/op_query.c sched/hubctld/op_admin.c \
-	sched/hubctld/run.c sched/hubctld/reconf.c
+	sched/hubctld/run.c sched/hubctld/reconf.c sched/hubctld/jobref.c
 sched_hubctld_hubctld_CFLAGS = $(SCHED_CFLAGS) $(UV_CFLAGS)
 sched_hubctld_hubctld_LDADD = sched/libhubsched.la common/libhubcommon.la \
 	$(UV_LIBS) $(JANSSON_LIBS)
+
+# The user commands: one file each, sharing cmdutil and qformat.
+noinst_LTLIBRARIES += sched/cmd/libcmd.la
+sched_cmd_libcmd_la_SOURCES = sched/cmd/cmdutil.c sched/cmd/cmdutil.h \
+	sched/cmd/cmdutil_parse.c sched/cmd/qformat.c sched/cmd/qformat.h
+sched_cmd_libcmd_la_CFLAGS = $(SCHED_CFLAGS) -iquote $(srcdir)/sched/cmd
+CMD_LDADD = sched/cmd/libcmd.la sched/libhubsched.la common/libhubcommon.la \
+	$(JANSSON_LIBS)
+CMD_CFLAGS = $(SCHED_CFLAGS) -iquote $(srcdir)/sched/cmd
+bin_PROGRAMS += sched/cmd/hbatch sched/cmd/hqueue sched/cmd/hcancel \
+	sched/cmd/hinfo sched/cmd/hacct sched/cmd/hcontrol
+sched_cmd_hbatch_SOURCES = sched/cmd/hbatch.c
+sched_cmd_hbatch_CFLAGS = $(CMD_CFLAGS)
+sched_cmd_hbatch_LDADD = $(CMD_LDADD)
+sched_cmd_hqueue_SOURCES = sched/cmd/hqueue.c
+sched_cmd_hqueue_CFLAGS = $(CMD_CFLAGS)
+sched_cmd_hqueue_LDADD = $(CMD_LDADD)
+sched_cmd_hcancel_SOURCES = sched/cmd/hcancel.c
+sched_cmd_hcancel_CFLAGS = $(CMD_CFLAGS)
+sched_cmd_hcancel_LDADD = $(CMD_LDADD)
+sched_cmd_hinfo_SOURCES = sched/cmd/hinfo.c
+sched_cmd_hinfo_CFLAGS = $(CMD_CFLAGS)
+sched_cmd_hinfo_LDADD = $(CMD_LDADD)
+sched_cmd_hacct_SOURCES = sched/cmd/hacct.c
+sched_cmd_hacct_CFLAGS = $(CMD_CFLAGS)
+sched_cmd_hacct_LDADD = $(CMD_LDADD)
+sched_cmd_hcontrol_SOURCES = sched/cmd/hcontrol.c
+sched_cmd_hcontrol_CFLAGS = $(CMD_CFLAGS)
+sched_cmd_hcontrol_LDADD = $(CMD_LDADD)

@@ -17,6 +17,15 @@ typedef struct candset {
     uint32_t n;
 } candset_t;
 
+/* A pending job's place in the queue, built once per pass for sorting. */
+typedef struct sort_key {
+    int tier;         /* its partition's PriorityTier */
+    int64_t priority; /* from the priority plugin */
+    int64_t submit_ms;
+    hub_job_id_t id;
+    hub_job_t *job;
+} sort_key_t;
+
 struct hub_sched {
     const hub_conf_t *conf;
     hub_clock_t clock;
@@ -35,6 +44,8 @@ struct hub_sched {
     /* Per-pass scratch, reused across passes. */
     hub_job_t **pending, **running;
     uint32_t pending_cap, running_cap;
+    sort_key_t *keys; /* keys_cap entries */
+    uint32_t keys_cap;
     candset_t *cands;
     uint32_t ncands, cands_cap;
     countmap_t user_running;  /* (uid, partition) -> running jobs */

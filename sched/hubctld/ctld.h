@@ -128,6 +128,22 @@ json_t *answer_ok(void);
 json_t *answer_error(int rc, const hub_error_t *err);
 bool may_touch_job(const conn_t *conn, const hub_job_t *job);
 
+/* A job reference: "12" or 12 (a job, or every task when 12 is an
+ * array's id), "12_3" (task 3 of array 12). */
+typedef struct job_ref {
+    hub_job_id_t id;
+    int32_t task; /* -1 = none given */
+} job_ref_t;
+
+/* Parse ref (integer or string) into *out; -EINVAL if it is neither. */
+int job_ref_parse(const json_t *ref, job_ref_t *out);
+/* Does job match ref? */
+bool job_ref_matches(const job_ref_t *ref, const hub_job_t *job);
+/* The one job ref names ("12_3", or a job that is not an array). */
+hub_job_t *job_ref_find(ctld_t *c, const json_t *ref, hub_error_t *err);
+/* "12" or "12_3" for messages. */
+void job_ref_text(const hub_job_t *job, char *buf, size_t len);
+
 /* op_*.c: handlers return the answer (new reference), or NULL when they
  * reply later through slot. */
 json_t *op_submit(conn_t *conn, json_t *req, reply_t *slot);

@@ -48,46 +48,38 @@ static void push_error(selection_t *sel, const char *id, const char *msg)
 }
 
 typedef struct id_match {
-    hub_job_id_t id;
-    int32_t task; /* -1: the job, or every task of the array id */
+    job_ref_t ref;
     selection_t *sel;
     int found;
 } id_match_t;
 
-static int match_array(hub_job_t *job, void *arg)
+static int match_ref(hub_job_t *job, void *arg)
 {
     id_match_t *m = arg;
-    if (job->array_job_id == m->id &&
-        (m->task < 0 || job->array_task_id == m->task)) {
+    if (job_ref_matches(&m->ref, job)) {
         select_push(m->sel, job);
         m->found++;
     }
     return 0;
 }
 
-/* "12", "12_3" or 12: the job, an array's task, or a whole array. */
+/* 12, "12" or "12_3": the job, a whole array, or an array's task. */
 static void select_id(ctld_t *c, selection_t *sel, json_t *jid)
 {
-    char text[32];
-    id_match_t m = {.task = -1, .sel = sel};
-    hub_job_t *job;
+    id_match_t m = {.sel = sel};
+    char text[48];
 
     if (json_is_integer(jid))
         snprintf(text, sizeof(text), "%lld",
                  (long long)json_integer_value(jid));
     else
-        snprintf(text, sizeof(text), "%s",
+        snprintf(text, sizeof(text), "%.40s",
                  json_string_value(jid) ? json_string_value(jid) : "?");
-    if (sscanf(text, "%u_%d", &m.id, &m.task) < 1) {
+    if (job_ref_parse(jid, &m.ref) < 0) {
         push_error(sel, text, "not a job id");
         return;
     }
-    hub_sched_foreach(c->sched, match_array, &m);
-    if (m.task < 0 && (job = hub_sched_find(c->sched, m.id)) &&
-        !job->array_job_id) {
-        select_push(sel, job);
-        m.found++;
-    }
+    hub_sched_foreach(c->sched, match_ref, &m);
     if (!m.found)
         push_error(sel, text, "Invalid job id specified");
 }
@@ -157,7 +149,7 @@ static json_t *for_each_selected(conn_t *conn, json_t *req, job_fn fn)
         int rc = may_touch_job(conn, job)
                      ? fn(conn, job, req, &err)
                      : hub_errorf(&err, EPERM, "Permission denied");
-        snprintf(id, sizeof(id), "%u", job->id);
+        job_ref_text(job, id, sizeof(id));
         if (rc < 0)
             push_error(&sel, id, err.text);
         else
@@ -263,6 +255,24 @@ static int update_time(ctld_t *c, conn_t *conn, hub_job_t *job, json_t *v,
     return 0;
 }
 
+/* Move a pending job to another partition, checked as at submission. */
+static int update_partition(ctld_t *c, hub_job_t *job, json_t *v,
+                            hub_error_t *err)
+{
+    hub_job_req_t req = job->req;
+    const char *name = json_string_value(v);
+
+    if (job->state != HUB_JOB_PENDING)
+        return hub_errorf(err, EINVAL, "Partition: the job is not pending");
+    if (!name || strlen(name) >= sizeof(req.partition))
+        return hub_errorf(err, EINVAL, "Partition: not a partition name");
+    snprintf(req.partition, sizeof(req.partition), "%s", name);
+    if (hub_sched_validate(c->sched, &req, err) < 0)
+        return hub_error_prefix(err, -EINVAL, "Partition=%s", name);
+    job->req = req;
+    return 0;
+}
+
 static int update_fields(conn_t *conn, hub_job_t *job, json_t *req,
                          hub_error_t *err)
 {
@@ -276,8 +286,12 @@ static int update_fields(conn_t *conn, hub_job_t *job, json_t *req,
         if (!conn->privileged)
             return hub_errorf(err, EPERM, "Priority: only root or an "
                                           "operator may set a priority");
-        job->req.nice = -(int32_t)json_integer_value(v);
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return hub_errorf(err, EINVAL, "Priority: not a number >= 0");
+        job->priority_fixed = json_integer_value(v);
     }
+    if (rc == 0 && (v = json_object_get(req, "partition")))
+        rc = update_partition(c, job, v, err);
     if (rc == 0 && (v = json_object_get(req, "nice"))) {
         if (json_integer_value(v) < 0 && !conn->privileged)
             return hub_errorf(err, EPERM, "Nice: only root or an operator "
@@ -293,16 +307,12 @@ static int update_fields(conn_t *conn, hub_job_t *job, json_t *req,
 json_t *op_update(conn_t *conn, json_t *req, reply_t *slot)
 {
     ctld_t *c = conn->ctld;
-    json_int_t id = json_integer_value(json_object_get(req, "id"));
-    hub_job_t *job = hub_sched_find(c->sched, (hub_job_id_t)id);
     hub_error_t err;
+    hub_job_t *job = job_ref_find(c, json_object_get(req, "id"), &err);
     int rc;
 
-    if (!job) {
-        hub_errorf(&err, ENOENT, "job %lld: Invalid job id specified",
-                   (long long)id);
+    if (!job)
         return answer_error(-ENOENT, &err);
-    }
     if (!may_touch_job(conn, job)) {
         hub_errorf(&err, EPERM, "job %u: Permission denied", job->id);
         return answer_error(-EPERM, &err);

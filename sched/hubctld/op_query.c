@@ -26,23 +26,41 @@ json_t *op_ping(conn_t *conn, json_t *req, reply_t *slot)
  */
 
 typedef struct queue_filter {
-    json_t *ids, *partitions, *states, *names; /* arrays or NULL */
+    job_ref_t *refs; /* nrefs parsed "ids", or NULL */
+    size_t nrefs;
+    json_t *partitions, *states, *names; /* arrays or NULL */
     const char *user, *hub;
     json_int_t uid; /* -1 = any */
     json_t *out;
     ctld_t *ctld;
 } queue_filter_t;
 
-static bool in_int_array(json_t *a, json_int_t v)
+static bool ref_match(const queue_filter_t *f, const hub_job_t *job)
 {
-    size_t i;
-    json_t *x;
-    json_array_foreach(a, i, x)
-    {
-        if (json_integer_value(x) == v)
+    for (size_t i = 0; i < f->nrefs; i++) {
+        if (job_ref_matches(&f->refs[i], job))
             return true;
     }
     return false;
+}
+
+/* Parse the "ids" filter; -EINVAL names the bad one in err. */
+static int parse_refs(json_t *ids, queue_filter_t *f, hub_error_t *err)
+{
+    size_t i;
+    json_t *x;
+
+    if (!ids)
+        return 0;
+    f->refs = calloc(json_array_size(ids) + 1, sizeof(*f->refs));
+    if (!f->refs)
+        return hub_errorf(err, ENOMEM, "out of memory");
+    json_array_foreach(ids, i, x)
+    {
+        if (job_ref_parse(x, &f->refs[f->nrefs++]) < 0)
+            return hub_errorf(err, EINVAL, "ids[%zu]: not a job id", i);
+    }
+    return 0;
 }
 
 static bool in_str_array(json_t *a, const char *v)
@@ -77,8 +95,7 @@ static bool queue_match(const queue_filter_t *f, const hub_job_t *job)
         return false;
     if (f->user && strcmp(f->user, job->user) != 0)
         return false;
-    if (f->ids && !in_int_array(f->ids, job->id) &&
-        !(job->array_job_id && in_int_array(f->ids, job->array_job_id)))
+    if (f->refs && !ref_match(f, job))
         return false;
     if (f->partitions && !in_str_array(f->partitions, job->req.partition))
         return false;
@@ -105,8 +122,8 @@ json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
 {
     ctld_t *c = conn->ctld;
     json_t *juid = json_object_get(req, "uid");
+    hub_error_t err;
     queue_filter_t f = {
-        .ids = json_object_get(req, "ids"),
         .partitions = json_object_get(req, "partitions"),
         .states = json_object_get(req, "states"),
         .names = json_object_get(req, "names"),
@@ -117,7 +134,13 @@ json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
         .ctld = c,
     };
 
+    if (parse_refs(json_object_get(req, "ids"), &f, &err) < 0) {
+        free(f.refs);
+        json_decref(f.out);
+        return answer_error(-EINVAL, &err);
+    }
     hub_sched_foreach(c->sched, queue_one, &f);
+    free(f.refs);
     return json_pack("{s:i, s:o, s:I}", "rc", 0, "jobs", f.out, "now_ms",
                      (json_int_t)hub_sched_now(c->sched));
 }
@@ -128,17 +151,12 @@ json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
 json_t *op_job(conn_t *conn, json_t *req, reply_t *slot)
 {
     ctld_t *c = conn->ctld;
-    json_int_t id = json_integer_value(json_object_get(req, "id"));
-    hub_job_t *job = hub_sched_find(c->sched, (hub_job_id_t)id);
-    json_t *answer, *factors, *spec;
     hub_error_t err;
+    hub_job_t *job = job_ref_find(c, json_object_get(req, "id"), &err);
+    json_t *answer, *factors, *spec;
 
-    if (!job) {
-        hub_errorf(&err, ENOENT, "job %lld: no such job (it may have ended "
-                                 "more than 5 minutes ago: try hacct)",
-                   (long long)id);
+    if (!job)
         return answer_error(-ENOENT, &err);
-    }
     answer = json_pack("{s:i, s:o, s:I}", "rc", 0, "job",
                        run_job_json(c, job), "now_ms",
                        (json_int_t)hub_sched_now(c->sched));
@@ -198,7 +216,8 @@ static json_t *partitions_json(const hub_conf_t *conf)
         const hub_conf_partition_t *p = &conf->partitions[i];
         json_t *nodes = json_array();
         for (size_t k = 0; k < p->nnodes; k++)
-            json_array_append_new(nodes, json_integer((json_int_t)p->node_idx[k]));
+            json_array_append_new(
+                nodes, json_string(conf->nodes[p->node_idx[k]].name));
         json_array_append_new(
             a, json_pack("{s:s, s:b, s:I, s:s, s:o}", "name", p->name,
                          "default", p->is_default, "max_time_s",

@@ -17,7 +17,6 @@ typedef struct submit {
     reply_t *slot;
     hub_job_t *jobs; /* n jobs, added to the scheduler once durable */
     uint32_t n;
-    json_t *warnings;
 } submit_t;
 
 static void user_name(uid_t uid, char *buf, size_t len)
@@ -77,20 +76,11 @@ static int make_jobs(ctld_t *c, conn_t *conn, const hub_jobspec_t *spec,
     return 0;
 }
 
-static json_t *warnings_json(const hub_jobspec_t *spec)
-{
-    json_t *a = json_array();
-    for (uint32_t i = 0; i < spec->nwarnings; i++)
-        json_array_append_new(a, json_string(spec->warnings[i]));
-    return a;
-}
-
 static void submit_free(submit_t *sub)
 {
     for (uint32_t i = 0; i < sub->n; i++)
         hub_job_clear(&sub->jobs[i]);
     free(sub->jobs);
-    json_decref(sub->warnings);
     conn_unref(sub->conn);
     free(sub);
 }
@@ -112,9 +102,9 @@ static void submit_durable(ctld_t *c, void *arg, int rc,
             hub_log_error("job %u: %s", sub->jobs[i].id, add_err.text);
     }
     conn_reply(sub->conn, sub->slot,
-               json_pack("{s:i, s:I, s:I, s:O}", "rc", 0, "job_id",
+               json_pack("{s:i, s:I, s:I}", "rc", 0, "job_id",
                          (json_int_t)sub->jobs[0].id, "count",
-                         (json_int_t)sub->n, "warnings", sub->warnings));
+                         (json_int_t)sub->n));
     submit_free(sub);
     run_pass_soon(c);
 }
@@ -146,7 +136,8 @@ static json_t *test_only(ctld_t *c, const hub_job_req_t *req)
         return answer_error(rc, &err);
     }
     nodes = hub_cluster_alloc_nodelist(hub_sched_cluster(c->sched), &alloc);
-    answer = json_pack("{s:i, s:I, s:s, s:s, s:i}", "rc", 0, "start_ms",
+    answer = json_pack("{s:i, s:I, s:I, s:s, s:s, s:i}", "rc", 0, "job_id",
+                       (json_int_t)c->next_id, "start_ms",
                        (json_int_t)start_ms, "nodelist", nodes ? nodes : "",
                        "partition", req->partition, "cpus",
                        (int)(req->ntasks * req->cpus_per_task));
@@ -188,7 +179,6 @@ json_t *op_submit(conn_t *conn, json_t *req, reply_t *slot)
     if (rc == 0 && sub) {
         sub->conn = conn;
         sub->slot = slot;
-        sub->warnings = warnings_json(&spec);
         conn_ref(conn);
         rc = make_jobs(c, conn, &spec, &jreq, sub);
         rc = rc < 0 ? rc : persist(c, sub, &spec);

@@ -9,7 +9,10 @@ UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
 	tests/unit/test_units tests/unit/test_hostlist tests/unit/test_conf \
 	$(SCHED_UNIT_TESTS)
 SCHED_UNIT_TESTS = tests/unit/test_cluster tests/unit/test_select_bestfit \
-	tests/unit/test_priority tests/unit/test_store
+	tests/unit/test_priority tests/unit/test_store tests/unit/test_job_json \
+	tests/unit/test_jobspec tests/unit/test_qformat tests/unit/test_cmdutil \
+	tests/unit/test_sched
+EXTRA_DIST += tests/unit/scripts
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 noinst_HEADERS += tests/unit/cmocka_all.h
@@ -93,3 +96,23 @@ tests_unit_test_priority_LDADD = $(SCHED_UNIT_LDADD)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(SCHED_UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(SCHED_UNIT_LDADD) $(SQLITE_LIBS) $(PTHREAD_LIBS)
+
+tests_unit_test_job_json_SOURCES = tests/unit/test_job_json.c
+tests_unit_test_job_json_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_job_json_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_jobspec_SOURCES = tests/unit/test_jobspec.c
+tests_unit_test_jobspec_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_jobspec_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_qformat_SOURCES = tests/unit/test_qformat.c
+tests_unit_test_qformat_CFLAGS = $(SCHED_UNIT_CFLAGS) -iquote $(srcdir)/sched/cmd
+tests_unit_test_qformat_LDADD = sched/cmd/libcmd.la $(SCHED_UNIT_LDADD)
+
+tests_unit_test_cmdutil_SOURCES = tests/unit/test_cmdutil.c
+tests_unit_test_cmdutil_CFLAGS = $(SCHED_UNIT_CFLAGS) -iquote $(srcdir)/sched/cmd
+tests_unit_test_cmdutil_LDADD = sched/cmd/libcmd.la $(SCHED_UNIT_LDADD)
+
+tests_unit_test_sched_SOURCES = tests/unit/test_sched.c
+tests_unit_test_sched_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_sched_LDADD = $(SCHED_UNIT_LDADD)

@@ -52,8 +52,7 @@ static uint64_t hash_str(uint64_t h, const char *s)
     return mix(h, 0xff);
 }
 
-static uint64_t hash_shape(const hub_select_demand_t *d,
-                           const hub_job_req_t *r)
+static uint64_t hash_shape(const hub_select_demand_t *d, const hub_job_req_t *r)
 {
     uint64_t h = 0xcbf29ce484222325ull;
 
@@ -88,8 +87,8 @@ static bool same_shape(const bf_memo_entry_t *e, const bf_shape_t *sh)
 
     /* hub_select_demand() zeroes the struct first: padding compares. */
     return e->hash == sh->hash && memcmp(&e->d, &sh->d, sizeof(e->d)) == 0 &&
-           a->mem_per_cpu_mb == b->mem_per_cpu_mb &&
-           a->mem_all == b->mem_all && a->spare_nodes == b->spare_nodes &&
+           a->mem_per_cpu_mb == b->mem_per_cpu_mb && a->mem_all == b->mem_all &&
+           a->spare_nodes == b->spare_nodes &&
            a->latency_slo_ms == b->latency_slo_ms && a->kind == b->kind &&
            strcmp(a->partition, b->partition) == 0 &&
            strcmp(a->hub, b->hub) == 0 &&
@@ -142,8 +141,7 @@ static int grow(bf_memo_t *m)
     return 0;
 }
 
-int bf_memo_record(bf_memo_t *m, const bf_shape_t *sh, int64_t end_ms,
-                   int rc)
+int bf_memo_record(bf_memo_t *m, const bf_shape_t *sh, int64_t end_ms, int rc)
 {
     bf_memo_entry_t *e;
 
@@ -151,7 +149,9 @@ int bf_memo_record(bf_memo_t *m, const bf_shape_t *sh, int64_t end_ms,
         return -ENOMEM;
     e = slot_of(m, sh);
     if (!e->hash) {
-        *e = (bf_memo_entry_t){.hash = sh->hash, .d = sh->d, .req = sh->req,
+        *e = (bf_memo_entry_t){.hash = sh->hash,
+                               .d = sh->d,
+                               .req = sh->req,
                                .fail_end_ms = INT64_MAX};
         m->used++;
     }

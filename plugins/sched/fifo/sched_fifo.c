@@ -98,6 +98,5 @@ static const hub_sched_ops_t fifo_ops = {
     .pass = fifo_pass,
 };
 
-const hub_plugin_desc_t hub_sched_fifo_desc =
-    HUB_PLUGIN_DESC_INIT("sched", "fifo", HUB_SCHED_ABI_MAJOR,
-                         HUB_SCHED_ABI_MINOR, fifo_ops);
+const hub_plugin_desc_t hub_sched_fifo_desc = HUB_PLUGIN_DESC_INIT(
+    "sched", "fifo", HUB_SCHED_ABI_MAJOR, HUB_SCHED_ABI_MINOR, fifo_ops);
