@@ -27,13 +27,14 @@ static char *make_conf(int nnodes, const char *sched)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
 
-    fprintf(f, "ClusterName=bench\nSchedulerType=sched/%s\n"
-               "SelectType=select/bestfit\nPriorityType=priority/basic\n"
-               "GpuType=h100 PeakTFLOPS_BF16=989.4 PowerW=700\n"
-               "HubName=west Region=west\n"
-               "NodeName=n[1-%d] Hub=west CPUs=96 RealMemory=1000000 "
-               "Gres=gpu:h100:8\n"
-               "PartitionName=gpu Nodes=ALL Default=YES MaxTime=7-00:00:00\n",
+    fprintf(f,
+            "ClusterName=bench\nSchedulerType=sched/%s\n"
+            "SelectType=select/bestfit\nPriorityType=priority/basic\n"
+            "GpuType=h100 PeakTFLOPS_BF16=989.4 PowerW=700\n"
+            "HubName=west Region=west\n"
+            "NodeName=n[1-%d] Hub=west CPUs=96 RealMemory=1000000 "
+            "Gres=gpu:h100:8\n"
+            "PartitionName=gpu Nodes=ALL Default=YES MaxTime=7-00:00:00\n",
             sched, nnodes);
     fclose(f);
     return text;
@@ -59,8 +60,7 @@ static void make_job(hub_job_t *job, hub_job_id_t id, unsigned *seed)
         job->req.ntasks_per_node = 1;
         job->req.gpus_per_node_milli = 8 * HUB_GPU_MILLI;
     } else {
-        job->req.gpus_per_node_milli =
-            gpus[rand_r(seed) % 8] * HUB_GPU_MILLI;
+        job->req.gpus_per_node_milli = gpus[rand_r(seed) % 8] * HUB_GPU_MILLI;
     }
     job->req.cpus_per_task = 4;
     job->req.time_limit_s = 3600 * (1 + rand_r(seed) % 48);
@@ -69,8 +69,7 @@ static void make_job(hub_job_t *job, hub_job_id_t id, unsigned *seed)
     hub_job_req_defaults(&job->req);
 }
 
-static void add_jobs(hub_sched_t *s, hub_job_id_t first, int n,
-                     unsigned *seed)
+static void add_jobs(hub_sched_t *s, hub_job_id_t first, int n, unsigned *seed)
 {
     hub_error_t err;
     hub_job_t job;
@@ -163,7 +162,9 @@ int main(int argc, char **argv)
     bool smoke;
     int nnodes, npending, reps;
     char name[96];
-    hub_bench_case_t c = {.bench = BENCH, .unit = "ms", .target = 50,
+    hub_bench_case_t c = {.bench = BENCH,
+                          .unit = "ms",
+                          .target = 50,
                           .has_baseline = true,
                           .baseline_name = "sched/fifo"};
 

@@ -44,8 +44,10 @@ static void check_durable(ctld_fixture_t *f, int n)
 static void rpc_case(int n, int reps)
 {
     double samples[HUB_BENCH_MAX_SAMPLES];
-    hub_bench_case_t c = {.bench = BENCH, .unit = "jobs/s",
-                          .higher_better = true, .target = 5000};
+    hub_bench_case_t c = {.bench = BENCH,
+                          .unit = "jobs/s",
+                          .higher_better = true,
+                          .target = 5000};
     char name[96];
 
     for (int r = 0; r < reps; r++) {
@@ -90,8 +92,8 @@ static int slurm_running(void)
 static void cli_case(int per_client, int reps)
 {
     double ours[HUB_BENCH_MAX_SAMPLES], slurm[HUB_BENCH_MAX_SAMPLES];
-    hub_bench_case_t c = {.bench = BENCH, .unit = "jobs/s",
-                          .higher_better = true};
+    hub_bench_case_t c = {
+        .bench = BENCH, .unit = "jobs/s", .higher_better = true};
     const char *build = getenv("HUB_BUILDDIR");
     char cmd[512], env[256], name[96];
     int n = per_client * CLIENTS;
@@ -107,8 +109,8 @@ static void cli_case(int per_client, int reps)
         ours[r] = n / cli_load(cmd, per_client, env);
         fixture_fini(&f);
         if (c.has_baseline)
-            slurm[r] = n / cli_load("sbatch --hold --wrap true", per_client,
-                                    "true");
+            slurm[r] =
+                n / cli_load("sbatch --hold --wrap true", per_client, "true");
     }
     if (c.has_baseline) {
         system("scancel --state=PENDING --user=$(id -un) 2>/dev/null");

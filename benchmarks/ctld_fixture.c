@@ -109,16 +109,23 @@ void fixture_fini(ctld_fixture_t *f)
 typedef struct client_arg {
     ctld_fixture_t *f;
     int n, window, hold;
+    const char *env;
     uint32_t first_id;
 } client_arg_t;
 
-static json_t *submit_req(int hold)
+static json_t *submit_req(int hold, const char *env)
 {
-    return json_pack("{s:s, s:{s:{s:i, s:i, s:b}, s:s, s:s, s:[s]}}", "op",
-                     "submit", "spec", "req", "gpus_per_node_milli", 1000,
-                     "time_limit_s", 3600, "hold", hold, "script",
-                     "#!/bin/sh\ntrue\n", "workdir", "/tmp", "env",
-                     "PATH=/usr/bin:/bin");
+    json_t *req = json_pack("{s:s, s:{s:{s:i, s:i, s:b}, s:s, s:s, s:[s]}}",
+                            "op", "submit", "spec", "req",
+                            "gpus_per_node_milli", 1000, "time_limit_s", 3600,
+                            "hold", hold, "script", "#!/bin/sh\ntrue\n",
+                            "workdir", "/tmp", "env", "PATH=/usr/bin:/bin");
+
+    if (env)
+        json_array_append_new(
+            json_object_get(json_object_get(req, "spec"), "env"),
+            json_string(env));
+    return req;
 }
 
 static void recv_one(hub_client_t *c, client_arg_t *a)
@@ -142,7 +149,7 @@ static void *client_main(void *p)
     client_arg_t *a = p;
     hub_error_t err;
     hub_client_t *c = hub_client_connect(a->f->socket, &err);
-    json_t *req = submit_req(a->hold);
+    json_t *req = submit_req(a->hold, a->env);
     int sent = 0, got = 0;
 
     if (!c)
@@ -164,14 +171,20 @@ static void *client_main(void *p)
 double fixture_submit(ctld_fixture_t *f, int n, int nclients, int window,
                       int hold, uint32_t *first_id)
 {
+    return fixture_submit_env(f, n, nclients, window, hold, NULL, first_id);
+}
+
+double fixture_submit_env(ctld_fixture_t *f, int n, int nclients, int window,
+                          int hold, const char *env, uint32_t *first_id)
+{
     pthread_t tid[64];
     client_arg_t args[64];
     double t0 = hub_bench_now();
 
     *first_id = 0;
     for (int i = 0; i < nclients && i < 64; i++) {
-        args[i] = (client_arg_t){f, n / nclients + (i < n % nclients),
-                                 window, hold, 0};
+        args[i] = (client_arg_t){
+            f, n / nclients + (i < n % nclients), window, hold, env, 0};
         pthread_create(&tid[i], NULL, client_main, &args[i]);
     }
     for (int i = 0; i < nclients && i < 64; i++) {

@@ -7,10 +7,10 @@
 #include <sys/types.h>
 
 typedef struct ctld_fixture {
-    char dir[64];       /* temp dir holding conf, state and socket */
+    char dir[64]; /* temp dir holding conf, state and socket */
     char conf[128];
     char socket[128];
-    pid_t pid;          /* hubctld, 0 when stopped */
+    pid_t pid; /* hubctld, 0 when stopped */
 } ctld_fixture_t;
 
 /* Make the temp dir and config (nnodes nodes x 8 GPUs; jobs held with
@@ -33,6 +33,12 @@ void fixture_fini(ctld_fixture_t *f);
  * the smallest id acknowledged. */
 double fixture_submit(ctld_fixture_t *f, int n, int nclients, int window,
                       int hold, uint32_t *first_id);
+
+/* fixture_submit with one more environment entry in every job (NULL:
+ * none), e.g. "HUB_VIRTUAL_RUNTIME=60" for jobs that run a minute on
+ * the virtual nodes. */
+double fixture_submit_env(ctld_fixture_t *f, int n, int nclients, int window,
+                          int hold, const char *env, uint32_t *first_id);
 
 /* Number of jobs the controller holds (ping). */
 long fixture_count(ctld_fixture_t *f);

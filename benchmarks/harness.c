@@ -127,8 +127,9 @@ static void print_human(const hub_bench_case_t *c)
             c->bench, c->name, c->stats.median, c->unit, c->stats.p05,
             c->stats.p95, c->stats.n);
     if (c->target > 0)
-        fprintf(stderr, " target %s%g: %s", c->higher_better ? ">=" : "<=",
-                c->target, meets(c) ? "met" : "MISSED");
+        fprintf(stderr, " target %s%g: %s",
+                c->higher_better ? ">=" : "<=", c->target,
+                meets(c) ? "met" : "MISSED");
     if (c->has_baseline)
         fprintf(stderr, " | %s median %.4g, ratio %.3gx", c->baseline_name,
                 c->baseline.median, ratio(c));

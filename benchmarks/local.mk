@@ -10,7 +10,8 @@ BENCH_CFLAGS = $(AM_CFLAGS) -iquote $(srcdir)/sched $(JANSSON_CFLAGS)
 BENCH_LDADD = benchmarks/libbench.la sched/libhubsched.la \
 	common/libhubcommon.la $(JANSSON_LIBS) -lm $(PTHREAD_LIBS)
 
-BENCH_PROGS = benchmarks/bench_sched_pass benchmarks/bench_submit
+BENCH_PROGS = benchmarks/bench_sched_pass benchmarks/bench_submit \
+	benchmarks/bench_queue benchmarks/bench_restart
 noinst_PROGRAMS += $(BENCH_PROGS)
 
 benchmarks_bench_sched_pass_SOURCES = benchmarks/bench_sched_pass.c
@@ -20,6 +21,14 @@ benchmarks_bench_sched_pass_LDADD = $(BENCH_LDADD)
 benchmarks_bench_submit_SOURCES = benchmarks/bench_submit.c
 benchmarks_bench_submit_CFLAGS = $(BENCH_CFLAGS)
 benchmarks_bench_submit_LDADD = $(BENCH_LDADD)
+
+benchmarks_bench_queue_SOURCES = benchmarks/bench_queue.c
+benchmarks_bench_queue_CFLAGS = $(BENCH_CFLAGS)
+benchmarks_bench_queue_LDADD = $(BENCH_LDADD)
+
+benchmarks_bench_restart_SOURCES = benchmarks/bench_restart.c
+benchmarks_bench_restart_CFLAGS = $(BENCH_CFLAGS)
+benchmarks_bench_restart_LDADD = $(BENCH_LDADD)
 
 # Smoke runs in make check: every benchmark at tiny size, one repeat.
 TESTS += benchmarks/smoke.sh

@@ -1,7 +1,7 @@
 #!/bin/sh
 # smoke.sh - run every benchmark at tiny size (--smoke) so that none rots;
 # one TAP line each. Correctness checks inside the benchmarks still apply.
-progs="bench_sched_pass bench_submit"
+progs="bench_sched_pass bench_submit bench_queue bench_restart"
 set -- $progs
 echo "1..$#"
 n=0

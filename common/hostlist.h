@@ -33,8 +33,7 @@ void hub_hostlist_destroy(hub_hostlist_t *hl);
  * "hostlist 'n[1-': unclosed '[' at column 2", "reversed range '9-3'",
  * "'x' is not a number", "expands to more than 1000000 hosts".
  * Returns 0 or a negative errno (-EINVAL, -E2BIG, -ENOMEM). */
-int hub_hostlist_append(hub_hostlist_t *hl, const char *expr,
-                        hub_error_t *err);
+int hub_hostlist_append(hub_hostlist_t *hl, const char *expr, hub_error_t *err);
 
 /* Convenience: a new list holding expr's hosts, or NULL with err set. */
 hub_hostlist_t *hub_hostlist_from_expr(const char *expr, hub_error_t *err);

@@ -116,15 +116,13 @@ static void emit(hub_log_level_t level, const char *fmt, va_list ap)
     gmtime_r(&tv.tv_sec, &tm);
     n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
     n += snprintf(line + n, sizeof(line) - n, ".%03ldZ %s %s[%d] ",
-                  (long)tv.tv_usec / 1000,
-                  logger.host[0] ? logger.host : "-", logger.component,
-                  (int)getpid());
+                  (long)tv.tv_usec / 1000, logger.host[0] ? logger.host : "-",
+                  logger.component, (int)getpid());
     if (logger.rank >= 0 && n < sizeof(line))
-        n += snprintf(line + n, sizeof(line) - n, "[rank %d/%d] ",
-                      logger.rank, logger.size);
+        n += snprintf(line + n, sizeof(line) - n, "[rank %d/%d] ", logger.rank,
+                      logger.size);
     if (n < sizeof(line))
-        n += snprintf(line + n, sizeof(line) - n, "%s: ",
-                      level_names[level]);
+        n += snprintf(line + n, sizeof(line) - n, "%s: ", level_names[level]);
     if (n < sizeof(line))
         vsnprintf(line + n, sizeof(line) - n, fmt, ap);
     /* One write per line so concurrent writers do not interleave. */

@@ -49,8 +49,7 @@ static int dial(const char *path, hub_error_t *err)
     int fd;
 
     if (strlen(path) >= sizeof(sa.sun_path))
-        return hub_errorf(err, ENAMETOOLONG, "socket path too long: %s",
-                          path);
+        return hub_errorf(err, ENAMETOOLONG, "socket path too long: %s", path);
     strcpy(sa.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -130,8 +129,8 @@ int hub_client_recv(hub_client_t *c, json_t **resp, int timeout_ms,
     return 0;
 }
 
-int hub_client_call(hub_client_t *c, json_t *req, json_t **resp,
-                    int timeout_ms, hub_error_t *err)
+int hub_client_call(hub_client_t *c, json_t *req, json_t **resp, int timeout_ms,
+                    hub_error_t *err)
 {
     int rc = hub_client_send(c, req, err);
     return rc < 0 ? rc : hub_client_recv(c, resp, timeout_ms, err);

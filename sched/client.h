@@ -32,8 +32,8 @@ void hub_client_close(hub_client_t *c);
  * controller answered rc 0; the negative rc with err set to the
  * controller's message when it refused; another negative errno with err
  * for a transport failure. */
-int hub_client_call(hub_client_t *c, json_t *req, json_t **resp,
-                    int timeout_ms, hub_error_t *err);
+int hub_client_call(hub_client_t *c, json_t *req, json_t **resp, int timeout_ms,
+                    hub_error_t *err);
 
 /* Pipelining for throughput (benchmarks): send without waiting, then
  * receive answers in order. */

@@ -35,13 +35,13 @@ typedef struct hub_node {
     uint32_t cpus_free;
     uint64_t mem_mb; /* total, MB */
     uint64_t mem_free_mb;
-    uint32_t ngpus;        /* <= HUB_NODE_MAX_GPUS */
-    uint32_t gpus_idle;    /* GPUs with all HUB_GPU_MILLI free */
+    uint32_t ngpus;          /* <= HUB_NODE_MAX_GPUS */
+    uint32_t gpus_idle;      /* GPUs with all HUB_GPU_MILLI free */
     uint32_t gpu_milli_free; /* sum over gpu_free_milli */
     uint16_t gpu_free_milli[HUB_NODE_MAX_GPUS];
-    uint32_t njobs;        /* jobs holding part of it */
-    bool exclusive;        /* held whole by an --exclusive job */
-    char reason[64];       /* why DOWN or DRAIN, "" otherwise */
+    uint32_t njobs;  /* jobs holding part of it */
+    bool exclusive;  /* held whole by an --exclusive job */
+    char reason[64]; /* why DOWN or DRAIN, "" otherwise */
     int64_t state_since_ms;
 } hub_node_t;
 

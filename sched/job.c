@@ -6,9 +6,9 @@
 #include <strings.h>
 
 static const char *const state_names[HUB_JOB_STATE_COUNT] = {
-    "PENDING",   "RUNNING", "COMPLETING", "COMPLETED",
-    "FAILED",    "CANCELLED", "TIMEOUT",  "NODE_FAIL",
-    "PREEMPTED", "REQUEUED", "OUT_OF_MEMORY",
+    "PENDING",   "RUNNING",   "COMPLETING",    "COMPLETED",
+    "FAILED",    "CANCELLED", "TIMEOUT",       "NODE_FAIL",
+    "PREEMPTED", "REQUEUED",  "OUT_OF_MEMORY",
 };
 
 static const char *const state_short[HUB_JOB_STATE_COUNT] = {
@@ -16,10 +16,18 @@ static const char *const state_short[HUB_JOB_STATE_COUNT] = {
 };
 
 static const char *const reason_names[HUB_REASON_COUNT] = {
-    "None",         "Priority",          "Resources",
-    "Dependency",   "DependencyNeverSatisfied", "JobHeldUser",
-    "JobHeldAdmin", "BeginTime",         "PartitionDown",
-    "MaxJobsPerUser", "ArrayTaskLimit",  "ReqNodeNotAvail",
+    "None",
+    "Priority",
+    "Resources",
+    "Dependency",
+    "DependencyNeverSatisfied",
+    "JobHeldUser",
+    "JobHeldAdmin",
+    "BeginTime",
+    "PartitionDown",
+    "MaxJobsPerUser",
+    "ArrayTaskLimit",
+    "ReqNodeNotAvail",
 };
 
 static const char *const kind_names[] = {"batch", "train", "infer"};

@@ -22,10 +22,10 @@
 
 #include "error.h"
 
-#define HUB_NAME_MAX 64       /* job, partition, hub, account, user names */
-#define HUB_GPU_MILLI 1000    /* milli-GPUs in one whole GPU */
-#define HUB_JOB_MAX_DEPS 16   /* dependencies per job */
-#define HUB_JOB_ID_NONE 0     /* job ids start at 1 */
+#define HUB_NAME_MAX 64     /* job, partition, hub, account, user names */
+#define HUB_GPU_MILLI 1000  /* milli-GPUs in one whole GPU */
+#define HUB_JOB_MAX_DEPS 16 /* dependencies per job */
+#define HUB_JOB_ID_NONE 0   /* job ids start at 1 */
 
 typedef uint32_t hub_job_id_t;
 
@@ -87,15 +87,15 @@ typedef struct hub_job_req {
     char hub[HUB_NAME_MAX];       /* "" = any hub */
     char account[HUB_NAME_MAX];
     char qos[HUB_NAME_MAX];
-    char gpu_type[HUB_NAME_MAX]; /* "" = any type */
+    char gpu_type[HUB_NAME_MAX];   /* "" = any type */
     char constraint[HUB_NAME_MAX]; /* -C: a node feature, "" = none */
     hub_job_kind_t kind;
-    uint32_t nodes_min;       /* -N (min[-max]); 0 = derive from tasks */
-    uint32_t nodes_max;       /* 0 = same as nodes_min */
-    uint32_t ntasks;          /* -n */
-    uint32_t ntasks_per_node; /* --ntasks-per-node; 0 = not given */
-    uint32_t cpus_per_task;   /* -c */
-    uint32_t gpus_milli;      /* --gpus: total over the job, milli-GPUs */
+    uint32_t nodes_min;           /* -N (min[-max]); 0 = derive from tasks */
+    uint32_t nodes_max;           /* 0 = same as nodes_min */
+    uint32_t ntasks;              /* -n */
+    uint32_t ntasks_per_node;     /* --ntasks-per-node; 0 = not given */
+    uint32_t cpus_per_task;       /* -c */
+    uint32_t gpus_milli;          /* --gpus: total over the job, milli-GPUs */
     uint32_t gpus_per_node_milli; /* --gpus-per-node / --gres, milli-GPUs */
     uint64_t mem_per_node_mb;     /* --mem; 0 = none requested */
     int64_t time_limit_s;         /* -t; 0 = partition default */
@@ -112,10 +112,10 @@ typedef struct hub_job_req {
     bool singleton; /* --dependency=singleton */
     bool deps_any;  /* deps joined with '?' (any) instead of ',' (all) */
     bool mem_all;   /* --mem=0: all of each node's memory (Slurm) */
-    uint64_t mem_per_cpu_mb; /* --mem-per-cpu, MB, kept only when the
-                              * shape does not give tasks per node; 0 =
-                              * none (else folded into mem_per_node_mb) */
-    uint32_t spare_nodes;     /* --spare-nodes: extra nodes for restarts */
+    uint64_t mem_per_cpu_mb;     /* --mem-per-cpu, MB, kept only when the
+                                  * shape does not give tasks per node; 0 =
+                                  * none (else folded into mem_per_node_mb) */
+    uint32_t spare_nodes;        /* --spare-nodes: extra nodes for restarts */
     char data_hub[HUB_NAME_MAX]; /* --data-hub: hub holding the data */
     char region[HUB_NAME_MAX];   /* --region: where users are (infer) */
     uint32_t latency_slo_ms;     /* --latency-slo, ms; 0 = none */
@@ -143,28 +143,28 @@ typedef struct hub_alloc {
  * 100,000 pending jobs stay small. */
 typedef struct hub_job {
     hub_job_id_t id;
-    hub_job_id_t array_job_id; /* the array's first id; 0 if no array */
-    int32_t array_task_id;     /* -1 if no array */
+    hub_job_id_t array_job_id;  /* the array's first id; 0 if no array */
+    int32_t array_task_id;      /* -1 if no array */
     uint32_t array_max_running; /* the %N throttle; 0 = none */
     uint32_t uid, gid;
     char user[HUB_NAME_MAX];
     hub_job_req_t req;
     hub_job_state_t state;
     hub_job_reason_t reason;
-    bool held;          /* held: by the user or, if held_admin, by admin */
+    bool held; /* held: by the user or, if held_admin, by admin */
     bool held_admin;
-    int64_t submit_ms;  /* acknowledged */
-    int64_t eligible_ms; /* dependencies met, not held; 0 = not yet */
-    int64_t start_ms;   /* 0 = not started */
-    int64_t end_ms;     /* 0 = not ended */
-    int64_t priority;   /* from the priority plugin, higher first */
+    int64_t submit_ms;      /* acknowledged */
+    int64_t eligible_ms;    /* dependencies met, not held; 0 = not yet */
+    int64_t start_ms;       /* 0 = not started */
+    int64_t end_ms;         /* 0 = not ended */
+    int64_t priority;       /* from the priority plugin, higher first */
     int64_t priority_fixed; /* set by an admin (hcontrol update
                                Priority=N): used instead; 0 = computed */
-    int32_t exit_code;  /* the script's exit status */
-    int32_t term_signal; /* signal that ended it, 0 if none */
+    int32_t exit_code;      /* the script's exit status */
+    int32_t term_signal;    /* signal that ended it, 0 if none */
     uint32_t restart_count; /* requeues so far (SLURM_RESTART_COUNT) */
-    uint32_t hub;        /* hub index of the allocation (when running) */
-    hub_alloc_t alloc;   /* empty unless RUNNING or COMPLETING */
+    uint32_t hub;           /* hub index of the allocation (when running) */
+    hub_alloc_t alloc;      /* empty unless RUNNING or COMPLETING */
     /* Where the sched plugin plans to start this pending job: the start
      * of its backfill reservation as of the last pass (ms on the
      * scheduler's clock), or 0 when it has none. Slurm's "expected start"

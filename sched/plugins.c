@@ -60,7 +60,7 @@ void hub_sched_register_builtins(void)
 {
     static bool done;
     const hub_plugin_desc_t *builtins[] = {
-        &hub_select_bestfit_desc, &hub_priority_basic_desc,
+        &hub_select_bestfit_desc,       &hub_priority_basic_desc,
         &hub_priority_multifactor_desc, &hub_sched_fifo_desc,
         &hub_sched_backfill_desc,
     };

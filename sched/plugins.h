@@ -33,8 +33,8 @@ typedef struct hub_sched hub_sched_t;
 typedef struct hub_place_req {
     const hub_cluster_t *cluster; /* live, or a what-if copy */
     const hub_job_t *job;         /* req holds the shape asked for */
-    const uint32_t *cand;  /* candidate nodes: partition, hub, GPU type and
-                              state already checked; ascending index */
+    const uint32_t *cand; /* candidate nodes: partition, hub, GPU type and
+                             state already checked; ascending index */
     uint32_t ncand;
     /* NULL, or per node index: the node must be free again by this time
      * (a backfill reservation starts then); the job may use the node only

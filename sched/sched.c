@@ -17,8 +17,8 @@
 #define BILLING_PER_CPU 0.0625
 
 static int load_plugin(hub_sched_t *s, const hub_plugin_type_t *type,
-                       const char *name, const char *path,
-                       hub_plugin_t **pl, const void **ops, hub_error_t *err)
+                       const char *name, const char *path, hub_plugin_t **pl,
+                       const void **ops, hub_error_t *err)
 {
     *pl = hub_plugin_load(type, name, path, err);
     if (!*pl)
@@ -136,8 +136,7 @@ int hub_sched_check_deps(hub_sched_t *s, const hub_job_req_t *req,
 {
     for (uint32_t i = 0; i < req->ndeps; i++) {
         if (!jobtab_find(&s->jobs, req->deps[i].job_id))
-            return hub_errorf(err, EINVAL,
-                              "--dependency=%s:%u: no such job",
+            return hub_errorf(err, EINVAL, "--dependency=%s:%u: no such job",
                               hub_dep_type_name(req->deps[i].type),
                               req->deps[i].job_id);
     }
@@ -287,8 +286,8 @@ int hub_sched_hold(hub_sched_t *s, hub_job_t *job, bool admin)
         return -EINVAL;
     job->held = true;
     job->held_admin = job->held_admin || admin;
-    job->reason = job->held_admin ? HUB_REASON_HELD_ADMIN
-                                  : HUB_REASON_HELD_USER;
+    job->reason =
+        job->held_admin ? HUB_REASON_HELD_ADMIN : HUB_REASON_HELD_USER;
     return 0;
 }
 
@@ -323,8 +322,8 @@ void hub_sched_node_state(hub_sched_t *s, uint32_t node, uint32_t set,
     snprintf(n->reason, sizeof(n->reason), "%s",
              n->state ? (reason ? reason : "") : "");
     n->state_since_ms = hub_sched_now(s);
-    hub_debug(HUB_DBG_SCHED, "node %s state 0x%x (%s)", n->conf->name,
-              n->state, n->reason);
+    hub_debug(HUB_DBG_SCHED, "node %s state 0x%x (%s)", n->conf->name, n->state,
+              n->reason);
 }
 
 int64_t hub_job_expected_end_ms(const hub_job_t *job)

@@ -41,10 +41,10 @@ typedef struct hub_sched_host {
 } hub_sched_host_t;
 
 typedef struct hub_sched_opts {
-    const hub_clock_t *clock;  /* NULL = real clock */
+    const hub_clock_t *clock; /* NULL = real clock */
     hub_sched_host_t host;
-    bool nodes_up;             /* start nodes up (no agents: tests, hsim) */
-    const char *plugin_path;   /* extra plugin dirs; NULL = PluginDir */
+    bool nodes_up;           /* start nodes up (no agents: tests, hsim) */
+    const char *plugin_path; /* extra plugin dirs; NULL = PluginDir */
 } hub_sched_opts_t;
 
 /* Pass statistics. */
@@ -132,8 +132,8 @@ int hub_sched_pass(hub_sched_t *s, hub_pass_stats_t *stats);
  * fits, else after running jobs end (by their time limits). Fills
  * *start_ms and *out (nodes malloc'd). Returns 0, or -ENOSPC when it
  * never fits on the nodes now up. For hbatch --test-only. */
-int hub_sched_will_run(hub_sched_t *s, const hub_job_t *job,
-                       int64_t *start_ms, hub_alloc_t *out);
+int hub_sched_will_run(hub_sched_t *s, const hub_job_t *job, int64_t *start_ms,
+                       hub_alloc_t *out);
 
 /* ---- for sched plugins --------------------------------------------------- */
 

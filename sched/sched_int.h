@@ -9,11 +9,11 @@
 /* Nodes a group of jobs may use: one partition, hub, GPU type and
  * constraint; rebuilt at the start of each pass. */
 typedef struct candset {
-    long partition;                 /* index into conf->partitions */
-    char hub[HUB_NAME_MAX];         /* "" = any */
-    char gpu_type[HUB_NAME_MAX];    /* "" = any */
-    char constraint[HUB_NAME_MAX];  /* required feature, "" = none */
-    uint32_t *nodes;                /* usable node indexes, ascending */
+    long partition;                /* index into conf->partitions */
+    char hub[HUB_NAME_MAX];        /* "" = any */
+    char gpu_type[HUB_NAME_MAX];   /* "" = any */
+    char constraint[HUB_NAME_MAX]; /* required feature, "" = none */
+    uint32_t *nodes;               /* usable node indexes, ascending */
     uint32_t n;
 } candset_t;
 

@@ -85,8 +85,7 @@ static hub_job_reason_t ineligible_reason(hub_sched_t *s, hub_job_t *job,
     int deps;
 
     if (job->held)
-        return job->held_admin ? HUB_REASON_HELD_ADMIN
-                               : HUB_REASON_HELD_USER;
+        return job->held_admin ? HUB_REASON_HELD_ADMIN : HUB_REASON_HELD_USER;
     if (job->req.begin_ms > now)
         return HUB_REASON_BEGIN_TIME;
     deps = deps_status(s, job);
@@ -256,8 +255,7 @@ static int64_t elapsed_us(const struct timespec *t0)
 
 int hub_sched_pass(hub_sched_t *s, hub_pass_stats_t *stats)
 {
-    hub_sched_view_t view = {.now_ms = hub_sched_now(s),
-                             .cluster = s->cluster};
+    hub_sched_view_t view = {.now_ms = hub_sched_now(s), .cluster = s->cluster};
     struct timespec t0;
     int started;
 

@@ -205,9 +205,8 @@ int hub_sched_start(hub_sched_t *s, hub_job_t *job, hub_alloc_t *alloc)
     job->alloc = *alloc;
     alloc->nodes = NULL;
     alloc->nnodes = 0;
-    job->hub = job->alloc.nnodes
-                   ? s->cluster->nodes[job->alloc.nodes[0].node].hub
-                   : 0;
+    job->hub =
+        job->alloc.nnodes ? s->cluster->nodes[job->alloc.nodes[0].node].hub : 0;
     job->state = HUB_JOB_RUNNING;
     job->reason = HUB_REASON_NONE;
     job->start_ms = hub_sched_now(s);

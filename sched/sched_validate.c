@@ -11,8 +11,7 @@
 #include "units.h"
 
 static int resolve_partition(const hub_conf_t *conf, hub_job_req_t *req,
-                             const hub_conf_partition_t **out,
-                             hub_error_t *err)
+                             const hub_conf_partition_t **out, hub_error_t *err)
 {
     const hub_conf_partition_t *p = NULL;
 
@@ -27,8 +26,7 @@ static int resolve_partition(const hub_conf_t *conf, hub_job_req_t *req,
         return hub_errorf(err, EINVAL, "--partition=%s: no such partition",
                           req->partition);
     }
-    if (p->state == HUB_PART_STATE_DRAIN ||
-        p->state == HUB_PART_STATE_INACTIVE)
+    if (p->state == HUB_PART_STATE_DRAIN || p->state == HUB_PART_STATE_INACTIVE)
         return hub_errorf(err, EINVAL,
                           "--partition=%s: partition accepts no jobs (%s)",
                           p->name, hub_conf_part_state_name(p->state));
@@ -118,8 +116,7 @@ typedef struct node_max {
     uint64_t mem_mb;
 } node_max_t;
 
-static node_max_t max_of(const hub_sched_t *s, const uint32_t *cand,
-                         uint32_t n)
+static node_max_t max_of(const hub_sched_t *s, const uint32_t *cand, uint32_t n)
 {
     node_max_t m = {.nodes = n};
     for (uint32_t i = 0; i < n; i++) {
@@ -138,13 +135,11 @@ static int explain_misfit(const hub_sched_t *s, const hub_job_req_t *req,
     uint32_t tpn = req->ntasks_per_node ? req->ntasks_per_node : 1;
 
     if (n == 0)
-        return hub_errorf(err, EINVAL,
-                          "no node of partition '%s' matches%s%s%s%s%s%s",
-                          req->partition, req->hub[0] ? " --hub=" : "",
-                          req->hub, req->gpu_type[0] ? " GPU type " : "",
-                          req->gpu_type,
-                          req->constraint[0] ? " --constraint=" : "",
-                          req->constraint);
+        return hub_errorf(
+            err, EINVAL, "no node of partition '%s' matches%s%s%s%s%s%s",
+            req->partition, req->hub[0] ? " --hub=" : "", req->hub,
+            req->gpu_type[0] ? " GPU type " : "", req->gpu_type,
+            req->constraint[0] ? " --constraint=" : "", req->constraint);
     if (req->nodes_min > m.nodes)
         return hub_errorf(err, EINVAL,
                           "--nodes=%u: partition '%s' has %u matching nodes",
@@ -180,8 +175,7 @@ static int check_fits_empty(hub_sched_t *s, long part, hub_job_req_t *req,
 {
     uint32_t *cand = malloc((s->conf->nnodes + 1) * sizeof(*cand));
     hub_job_t probe = {.req = *req};
-    hub_place_req_t pr = {.cluster = s->empty, .job = &probe,
-                          .end_ms = 0};
+    hub_place_req_t pr = {.cluster = s->empty, .job = &probe, .end_ms = 0};
     hub_alloc_t alloc = {0};
     int rc;
 
@@ -202,8 +196,8 @@ int hub_sched_validate(hub_sched_t *s, hub_job_req_t *req, hub_error_t *err)
     const hub_conf_partition_t *p = NULL;
 
     if (resolve_partition(s->conf, req, &p, err) < 0 ||
-        check_names(s->conf, p, req, err) < 0 ||
-        check_time(p, req, err) < 0 || check_shape(p, req, err) < 0)
+        check_names(s->conf, p, req, err) < 0 || check_time(p, req, err) < 0 ||
+        check_shape(p, req, err) < 0)
         return -EINVAL;
     return check_fits_empty(s, p - s->conf->partitions, req, err);
 }

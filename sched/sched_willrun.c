@@ -30,18 +30,18 @@ static int collect_running(hub_job_t *job, void *arg)
     return 0;
 }
 
-static int try_at(hub_sched_t *s, const hub_cluster_t *c,
-                  const hub_job_t *job, int64_t at_ms, hub_alloc_t *out)
+static int try_at(hub_sched_t *s, const hub_cluster_t *c, const hub_job_t *job,
+                  int64_t at_ms, hub_alloc_t *out)
 {
-    int64_t end = job->req.time_limit_s > 0 &&
-                          job->req.time_limit_s < INT64_MAX / 2000
-                      ? at_ms + job->req.time_limit_s * 1000
-                      : INT64_MAX;
+    int64_t end =
+        job->req.time_limit_s > 0 && job->req.time_limit_s < INT64_MAX / 2000
+            ? at_ms + job->req.time_limit_s * 1000
+            : INT64_MAX;
     return hub_sched_place(s, c, job, NULL, end, out);
 }
 
-int hub_sched_will_run(hub_sched_t *s, const hub_job_t *job,
-                       int64_t *start_ms, hub_alloc_t *out)
+int hub_sched_will_run(hub_sched_t *s, const hub_job_t *job, int64_t *start_ms,
+                       hub_alloc_t *out)
 {
     int64_t now = hub_sched_now(s);
     endings_t e = {.v = malloc((s->jobs.count + 1) * sizeof(ending_t))};

@@ -98,8 +98,7 @@ void hub_store_batch_destroy(hub_store_batch_t *batch);
 hub_store_t *hub_store_open_reader(const char *dir, hub_error_t *err);
 
 /* The launch data stored with job id (new reference), or NULL. */
-json_t *hub_store_get_spec(hub_store_t *st, hub_job_id_t id,
-                           hub_error_t *err);
+json_t *hub_store_get_spec(hub_store_t *st, hub_job_id_t id, hub_error_t *err);
 
 /* Accounting query: jobs in a final state that ended within
  * [start_ms, end_ms), optionally only user uid (uid < 0: all) and only the

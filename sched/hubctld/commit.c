@@ -26,12 +26,10 @@ int commit_after(ctld_t *c, waiter_fn fn, void *arg)
 static void work_commit(uv_work_t *req)
 {
     ctld_t *c = req->data;
-    c->commit_rc = hub_store_commit(c->store, c->commit_batch,
-                                    &c->commit_err);
+    c->commit_rc = hub_store_commit(c->store, c->commit_batch, &c->commit_err);
 }
 
-static void run_waiters(ctld_t *c, waiter_t *w, int rc,
-                        const hub_error_t *err)
+static void run_waiters(ctld_t *c, waiter_t *w, int rc, const hub_error_t *err)
 {
     while (w) {
         waiter_t *next = w->next;

@@ -179,8 +179,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0)
         return;
-    if (hub_rpc_reader_feed(conn->reader, buf->base, (size_t)nread, &err) <
-        0) {
+    if (hub_rpc_reader_feed(conn->reader, buf->base, (size_t)nread, &err) < 0) {
         hub_log_warn("uid %u: closing connection: %s", (unsigned)conn->uid,
                      err.text);
         close_conn(conn);
@@ -252,8 +251,8 @@ int conn_listen(ctld_t *c, hub_error_t *err)
     /* Everyone may connect; who they are comes from SO_PEERCRED. */
     chmod(c->socket_path, 0666);
     if ((rc = uv_listen((uv_stream_t *)&c->server, 1024, on_connect)) < 0)
-        return hub_errorf(err, -rc, "cannot listen on %s: %s",
-                          c->socket_path, uv_strerror(rc));
+        return hub_errorf(err, -rc, "cannot listen on %s: %s", c->socket_path,
+                          uv_strerror(rc));
     return 0;
 }
 

@@ -58,8 +58,7 @@ struct conn {
 
 /* Runs on the loop thread once the batch it was queued with is durable
  * (rc 0) or failed (rc < 0, err says why). */
-typedef void (*waiter_fn)(ctld_t *c, void *arg, int rc,
-                          const hub_error_t *err);
+typedef void (*waiter_fn)(ctld_t *c, void *arg, int rc, const hub_error_t *err);
 
 typedef struct waiter {
     struct waiter *next;
@@ -89,15 +88,15 @@ struct ctld {
     bool committing;
     uv_work_t commit_req;
     hub_store_batch_t *commit_batch;
-    waiter_t *commit_waiters; /* of the batch being committed */
+    waiter_t *commit_waiters;            /* of the batch being committed */
     waiter_t *open_waiters, **open_tail; /* of the open batch */
     int commit_rc;
     hub_error_t commit_err;
     uint64_t commits, committed_jobs;
 
     /* passes */
-    uv_timer_t pass_timer;   /* periodic: SchedulerInterval */
-    uv_timer_t pass_soon;    /* coalesced pass after events */
+    uv_timer_t pass_timer; /* periodic: SchedulerInterval */
+    uv_timer_t pass_soon;  /* coalesced pass after events */
     bool pass_queued;
     uv_timer_t purge_timer;
     hub_pass_stats_t last_pass;

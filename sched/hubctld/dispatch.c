@@ -13,12 +13,18 @@ static const struct {
     const char *name;
     op_fn fn;
 } ops[] = {
-    {"submit", op_submit},   {"ping", op_ping},
-    {"queue", op_queue},     {"job", op_job},
-    {"info", op_info},       {"acct", op_acct},
-    {"cancel", op_cancel},   {"hold", op_hold},
-    {"release", op_release}, {"requeue", op_requeue},
-    {"update", op_update},   {"node_update", op_node_update},
+    {"submit", op_submit},
+    {"ping", op_ping},
+    {"queue", op_queue},
+    {"job", op_job},
+    {"info", op_info},
+    {"acct", op_acct},
+    {"cancel", op_cancel},
+    {"hold", op_hold},
+    {"release", op_release},
+    {"requeue", op_requeue},
+    {"update", op_update},
+    {"node_update", op_node_update},
     {"reconfigure", op_reconfigure},
 };
 

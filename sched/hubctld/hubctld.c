@@ -20,8 +20,8 @@ static const char usage[] =
     "Usage: hubctld [OPTIONS]\n"
     "Run the hubsched controller in the foreground.\n"
     "\n"
-    "  -f, --conf=FILE       hub.conf to use (default $HUB_CONF or "
-    HUB_SYSCONFDIR "/hub.conf)\n"
+    "  -f, --conf=FILE       hub.conf to use (default $HUB_CONF "
+    "or " HUB_SYSCONFDIR "/hub.conf)\n"
     "  -s, --socket=PATH     Unix socket (default: ControllerSocket)\n"
     "  -L, --state-dir=DIR   state directory (default: StateSaveLocation)\n"
     "      --virtual-nodes   no node agents: nodes are up, a job runs for\n"
@@ -52,14 +52,30 @@ static int parse_opts(int argc, char **argv, opts_t *o)
     while ((ch = getopt_long(argc, argv, "f:s:L:l:d:h", longopts, NULL)) !=
            -1) {
         switch (ch) {
-        case 'f': o->conf = optarg; break;
-        case 's': o->socket = optarg; break;
-        case 'L': o->state_dir = optarg; break;
-        case 'V': o->virtual_nodes = true; break;
-        case 'l': o->log_level = optarg; break;
-        case 'd': o->debug = optarg; break;
-        case 'h': fputs(usage, stdout); exit(0);
-        default: fputs(usage, stderr); exit(2);
+        case 'f':
+            o->conf = optarg;
+            break;
+        case 's':
+            o->socket = optarg;
+            break;
+        case 'L':
+            o->state_dir = optarg;
+            break;
+        case 'V':
+            o->virtual_nodes = true;
+            break;
+        case 'l':
+            o->log_level = optarg;
+            break;
+        case 'd':
+            o->debug = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        default:
+            fputs(usage, stderr);
+            exit(2);
         }
     }
     if (optind < argc) {
@@ -125,8 +141,8 @@ static int open_state(ctld_t *c, const char *dir, hub_error_t *err)
     if (hub_store_load(c->store, since, recover_one, c, err) < 0)
         return -EIO;
     hub_log_notice("recovered %u jobs (%u pending); next job id %u",
-                   hub_sched_count(c->sched),
-                   hub_sched_count_pending(c->sched), c->next_id);
+                   hub_sched_count(c->sched), hub_sched_count_pending(c->sched),
+                   c->next_id);
     return 0;
 }
 
@@ -138,7 +154,7 @@ static int setup(ctld_t *c, const opts_t *o, hub_error_t *err)
     };
     const hub_conf_globals_t *g;
 
-    c->conf_path = strdup(o->conf ? o->conf
+    c->conf_path = strdup(o->conf              ? o->conf
                           : getenv("HUB_CONF") ? getenv("HUB_CONF")
                                                : HUB_SYSCONFDIR "/hub.conf");
     if (!c->conf_path || !(c->conf = hub_conf_load(c->conf_path, err)))

@@ -29,8 +29,7 @@ int job_ref_parse(const json_t *ref, job_ref_t *out)
 bool job_ref_matches(const job_ref_t *ref, const hub_job_t *job)
 {
     if (ref->task >= 0)
-        return job->array_job_id == ref->id &&
-               job->array_task_id == ref->task;
+        return job->array_job_id == ref->id && job->array_task_id == ref->task;
     return job->id == ref->id || job->array_job_id == ref->id;
 }
 
@@ -61,8 +60,8 @@ hub_job_t *job_ref_find(ctld_t *c, const json_t *ref, hub_error_t *err)
     else
         hub_sched_foreach(c->sched, match_task, &f);
     if (!f.found && f.ref.task >= 0)
-        hub_errorf(err, ENOENT, "job %u_%d: Invalid job id specified",
-                   f.ref.id, f.ref.task);
+        hub_errorf(err, ENOENT, "job %u_%d: Invalid job id specified", f.ref.id,
+                   f.ref.task);
     else if (!f.found)
         hub_errorf(err, ENOENT,
                    "job %u: Invalid job id specified (it may have ended "

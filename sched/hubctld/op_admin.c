@@ -171,8 +171,9 @@ static int cancel_job(conn_t *conn, hub_job_t *job, json_t *req,
     int sig = json_is_integer(jsig) ? (int)json_integer_value(jsig) : 0;
 
     if (hub_job_state_is_final(job->state))
-        return hub_errorf(err, EINVAL, "Job/step already completing or "
-                                       "completed");
+        return hub_errorf(err, EINVAL,
+                          "Job/step already completing or "
+                          "completed");
     if (sig && job->state != HUB_JOB_RUNNING)
         return hub_errorf(err, EINVAL, "job is not running: cannot signal");
     if (sig && sig != SIGKILL && sig != SIGTERM)
@@ -181,8 +182,7 @@ static int cancel_job(conn_t *conn, hub_job_t *job, json_t *req,
     return 0;
 }
 
-static int hold_job(conn_t *conn, hub_job_t *job, json_t *req,
-                    hub_error_t *err)
+static int hold_job(conn_t *conn, hub_job_t *job, json_t *req, hub_error_t *err)
 {
     bool admin = conn->privileged && conn->uid != job->uid;
     if (hub_sched_hold(conn->ctld->sched, job, admin) < 0)
@@ -245,11 +245,13 @@ static int update_time(ctld_t *c, conn_t *conn, hub_job_t *job, json_t *v,
     if (!json_is_integer(v) || secs <= 0)
         return hub_errorf(err, EINVAL, "TimeLimit: not a positive duration");
     if (!conn->privileged && secs > job->req.time_limit_s)
-        return hub_errorf(err, EPERM, "TimeLimit: only root or an operator "
-                                      "may raise a time limit");
+        return hub_errorf(err, EPERM,
+                          "TimeLimit: only root or an operator "
+                          "may raise a time limit");
     if (p && secs > p->max_time_s)
-        return hub_errorf(err, EINVAL, "TimeLimit: exceeds partition '%s' "
-                                       "MaxTime",
+        return hub_errorf(err, EINVAL,
+                          "TimeLimit: exceeds partition '%s' "
+                          "MaxTime",
                           p->name);
     job->req.time_limit_s = secs;
     return 0;
@@ -284,8 +286,9 @@ static int update_fields(conn_t *conn, hub_job_t *job, json_t *req,
         rc = update_time(c, conn, job, v, err);
     if (rc == 0 && (v = json_object_get(req, "priority"))) {
         if (!conn->privileged)
-            return hub_errorf(err, EPERM, "Priority: only root or an "
-                                          "operator may set a priority");
+            return hub_errorf(err, EPERM,
+                              "Priority: only root or an "
+                              "operator may set a priority");
         if (!json_is_integer(v) || json_integer_value(v) < 0)
             return hub_errorf(err, EINVAL, "Priority: not a number >= 0");
         job->priority_fixed = json_integer_value(v);
@@ -294,8 +297,9 @@ static int update_fields(conn_t *conn, hub_job_t *job, json_t *req,
         rc = update_partition(c, job, v, err);
     if (rc == 0 && (v = json_object_get(req, "nice"))) {
         if (json_integer_value(v) < 0 && !conn->privileged)
-            return hub_errorf(err, EPERM, "Nice: only root or an operator "
-                                          "may set a negative nice");
+            return hub_errorf(err, EPERM,
+                              "Nice: only root or an operator "
+                              "may set a negative nice");
         job->req.nice = (int32_t)json_integer_value(v);
     }
     if (rc == 0 && (v = json_object_get(req, "name")) && json_is_string(v))
@@ -333,8 +337,8 @@ static int apply_node_state(ctld_t *c, uint32_t idx, const char *state,
     if (strcasecmp(state, "DRAIN") == 0)
         hub_sched_node_state(c->sched, idx, HUB_NODE_DRAIN, 0, reason);
     else if (strcasecmp(state, "RESUME") == 0)
-        hub_sched_node_state(c->sched, idx, 0,
-                             HUB_NODE_DRAIN | HUB_NODE_DOWN, NULL);
+        hub_sched_node_state(c->sched, idx, 0, HUB_NODE_DRAIN | HUB_NODE_DOWN,
+                             NULL);
     else if (strcasecmp(state, "DOWN") == 0)
         run_node_down(c, idx, reason);
     else
@@ -361,11 +365,12 @@ json_t *op_node_update(conn_t *conn, json_t *req, reply_t *slot)
     json_t *done;
 
     if (!conn->privileged)
-        return refuse(-EPERM, "%s", "only root or an operator may change "
-                                    "nodes");
+        return refuse(-EPERM, "%s",
+                      "only root or an operator may change "
+                      "nodes");
     if (!expr || !state || !(hl = hub_hostlist_from_expr(expr, &err)))
-        return refuse(-EINVAL, "%s", expr && state ? err.text
-                                                   : "nodes and state needed");
+        return refuse(-EINVAL, "%s",
+                      expr && state ? err.text : "nodes and state needed");
     done = json_array();
     for (size_t i = 0; i < hub_hostlist_count(hl); i++) {
         const char *name = hub_hostlist_nth(hl, i);
@@ -390,8 +395,9 @@ json_t *op_reconfigure(conn_t *conn, json_t *req, reply_t *slot)
     int rc;
 
     if (!conn->privileged)
-        return refuse(-EPERM, "%s", "only root or an operator may "
-                                    "reconfigure");
+        return refuse(-EPERM, "%s",
+                      "only root or an operator may "
+                      "reconfigure");
     if ((rc = run_reconfigure(conn->ctld, &err)) < 0)
         return answer_error(rc, &err);
     return json_pack("{s:i, s:s}", "rc", 0, "message",

@@ -157,9 +157,8 @@ json_t *op_job(conn_t *conn, json_t *req, reply_t *slot)
 
     if (!job)
         return answer_error(-ENOENT, &err);
-    answer = json_pack("{s:i, s:o, s:I}", "rc", 0, "job",
-                       run_job_json(c, job), "now_ms",
-                       (json_int_t)hub_sched_now(c->sched));
+    answer = json_pack("{s:i, s:o, s:I}", "rc", 0, "job", run_job_json(c, job),
+                       "now_ms", (json_int_t)hub_sched_now(c->sched));
     if ((factors = hub_sched_explain_priority(c->sched, job)))
         json_object_set_new(answer, "priority_factors", factors);
     if (may_touch_job(conn, job) &&
@@ -186,13 +185,13 @@ static json_t *node_json(const hub_node_t *n, const hub_conf_t *conf)
     for (uint32_t g = 0; g < n->ngpus; g++)
         json_array_append_new(gpus, json_integer(n->gpu_free_milli[g]));
     return json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s, s:o, s:i}",
-        "name", n->conf->name, "hub", conf->hubs[n->hub].name, "state",
-        state, "reason", n->reason, "cpus", (int)n->cpus, "cpus_free",
-        (int)n->cpus_free, "mem_mb", (json_int_t)n->mem_mb, "mem_free_mb",
+        "{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:i, s:s, s:o, s:i}", "name",
+        n->conf->name, "hub", conf->hubs[n->hub].name, "state", state, "reason",
+        n->reason, "cpus", (int)n->cpus, "cpus_free", (int)n->cpus_free,
+        "mem_mb", (json_int_t)n->mem_mb, "mem_free_mb",
         (json_int_t)n->mem_free_mb, "gpus", (int)n->ngpus, "gpu_type",
-        n->conf->gpu_type_name ? n->conf->gpu_type_name : "",
-        "gpu_free_milli", gpus, "jobs", (int)n->njobs);
+        n->conf->gpu_type_name ? n->conf->gpu_type_name : "", "gpu_free_milli",
+        gpus, "jobs", (int)n->njobs);
 }
 
 static json_t *hubs_json(const hub_conf_t *conf)
@@ -201,10 +200,10 @@ static json_t *hubs_json(const hub_conf_t *conf)
     for (size_t i = 0; i < conf->nhubs; i++) {
         const hub_conf_hub_t *h = &conf->hubs[i];
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:f, s:f, s:f}", "name", h->name,
-                         "region", h->region ? h->region : "", "pue", h->pue,
-                         "power_price", h->power_price, "carbon_intensity",
-                         h->carbon_intensity));
+            a,
+            json_pack("{s:s, s:s, s:f, s:f, s:f}", "name", h->name, "region",
+                      h->region ? h->region : "", "pue", h->pue, "power_price",
+                      h->power_price, "carbon_intensity", h->carbon_intensity));
     }
     return a;
 }
@@ -236,8 +235,8 @@ json_t *op_info(conn_t *conn, json_t *req, reply_t *slot)
     for (uint32_t i = 0; i < cl->nnodes; i++)
         json_array_append_new(nodes, node_json(&cl->nodes[i], c->conf));
     return json_pack("{s:i, s:o, s:o, s:o, s:I}", "rc", 0, "hubs",
-                     hubs_json(c->conf), "partitions",
-                     partitions_json(c->conf), "nodes", nodes, "now_ms",
+                     hubs_json(c->conf), "partitions", partitions_json(c->conf),
+                     "nodes", nodes, "now_ms",
                      (json_int_t)hub_sched_now(c->sched));
 }
 
@@ -277,9 +276,9 @@ static uint32_t state_mask(json_t *states)
     json_t *x;
     json_array_foreach(states, i, x)
     {
-        int st = json_string_value(x) ? hub_job_state_parse(
-                                            json_string_value(x))
-                                      : -1;
+        int st = json_string_value(x)
+                     ? hub_job_state_parse(json_string_value(x))
+                     : -1;
         if (st >= 0)
             mask |= 1u << st;
     }
@@ -293,8 +292,7 @@ json_t *op_acct(conn_t *conn, json_t *req, reply_t *slot)
     json_t *jend = json_object_get(req, "end_ms");
     hub_store_query_t q = {
         .start_ms = json_integer_value(json_object_get(req, "start_ms")),
-        .end_ms = json_is_integer(jend) ? json_integer_value(jend)
-                                        : INT64_MAX,
+        .end_ms = json_is_integer(jend) ? json_integer_value(jend) : INT64_MAX,
         .uid = json_is_integer(juid) ? json_integer_value(juid) : -1,
         .state_mask = state_mask(json_object_get(req, "states")),
         .limit = (uint32_t)json_integer_value(json_object_get(req, "limit")),

@@ -86,8 +86,7 @@ static void submit_free(submit_t *sub)
 }
 
 /* After the commit: the jobs are durable; schedule them and answer. */
-static void submit_durable(ctld_t *c, void *arg, int rc,
-                           const hub_error_t *err)
+static void submit_durable(ctld_t *c, void *arg, int rc, const hub_error_t *err)
 {
     submit_t *sub = arg;
     hub_error_t add_err;
@@ -131,16 +130,17 @@ static json_t *test_only(ctld_t *c, const hub_job_req_t *req)
     int rc = hub_sched_will_run(c->sched, &probe, &start_ms, &alloc);
 
     if (rc < 0) {
-        hub_errorf(&err, -rc, "the job could not start on the cluster as "
-                              "it is now (nodes down or drained?)");
+        hub_errorf(&err, -rc,
+                   "the job could not start on the cluster as "
+                   "it is now (nodes down or drained?)");
         return answer_error(rc, &err);
     }
     nodes = hub_cluster_alloc_nodelist(hub_sched_cluster(c->sched), &alloc);
-    answer = json_pack("{s:i, s:I, s:I, s:s, s:s, s:i}", "rc", 0, "job_id",
-                       (json_int_t)c->next_id, "start_ms",
-                       (json_int_t)start_ms, "nodelist", nodes ? nodes : "",
-                       "partition", req->partition, "cpus",
-                       (int)(req->ntasks * req->cpus_per_task));
+    answer =
+        json_pack("{s:i, s:I, s:I, s:s, s:s, s:i}", "rc", 0, "job_id",
+                  (json_int_t)c->next_id, "start_ms", (json_int_t)start_ms,
+                  "nodelist", nodes ? nodes : "", "partition", req->partition,
+                  "cpus", (int)(req->ntasks * req->cpus_per_task));
     free(nodes);
     free(alloc.nodes);
     return answer;

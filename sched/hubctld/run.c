@@ -180,8 +180,7 @@ void run_resume_running(ctld_t *c)
  */
 
 /* The RUNNING state is durable: launch (a job never runs unrecorded). */
-static void launch_durable(ctld_t *c, void *arg, int rc,
-                           const hub_error_t *err)
+static void launch_durable(ctld_t *c, void *arg, int rc, const hub_error_t *err)
 {
     hub_job_id_t id = (hub_job_id_t)(uintptr_t)arg;
     hub_job_t *job = hub_sched_find(c->sched, id);
@@ -223,8 +222,7 @@ int run_signal_job(ctld_t *c, hub_job_t *job, int sig, hub_error_t *err)
 {
     if (c->virtual_nodes)
         return 0; /* virtual processes have nothing to signal */
-    return hub_errorf(err, ENOTSUP, "no node agent to deliver signal %d",
-                      sig);
+    return hub_errorf(err, ENOTSUP, "no node agent to deliver signal %d", sig);
 }
 
 void run_requeue_job(ctld_t *c, hub_job_t *job)
