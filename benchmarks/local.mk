@@ -38,3 +38,6 @@ bench: $(BENCH_PROGS)
 	HUB_BUILDDIR=$(abs_top_builddir) $(SHELL) $(srcdir)/benchmarks/run.sh \
 		$(BENCH_PROGS)
 .PHONY: bench
+
+# what smoke.sh leaves behind
+CLEANFILES += $(BENCH_PROGS:=.smoke.json)
