@@ -1,11 +1,12 @@
 /* bench_queue.c - how long does `hqueue` take over 100,000 pending jobs
  * (issue target: <= 0.5 s end to end)?
  *
- * Case 1, the command: the real hqueue binary, fork/exec to exit, its
- * output drained from a pipe as a terminal or `| wc -l` would. Case 2,
- * the controller side alone: the `queue` RPC round trip through
+ * Case 1, the command: the real hqueue binary (the build's libtool
+ * wrapper), fork/exec to exit, its output drained from a pipe as a
+ * terminal or `| wc -l` would. Case 2, the controller side alone: the
+ * `queue` RPC in the table form hqueue asks for, round trip through
  * hub_client_call (request, controller's answer, frame read and JSON
- * decode), so the breakdown between controller and command is visible.
+ * parse), so the breakdown between controller and command is visible.
  * When a Slurm controller answers on this machine, `squeue` over whatever
  * jobs it holds is timed as the baseline of case 1.
  *
@@ -111,8 +112,8 @@ static void check_listing(const listing_t *l, uint32_t first, int n)
     if (!seen)
         hub_bench_fail(BENCH, "out of memory");
     if (l->lines != (size_t)n + 1)
-        hub_bench_fail(BENCH, "hqueue printed %zu lines for %d jobs",
-                       l->lines, n);
+        hub_bench_fail(BENCH, "hqueue printed %zu lines for %d jobs", l->lines,
+                       n);
     if (!line || !strstr(line, "JOBID") || !(next = strchr(line, '\n')))
         hub_bench_fail(BENCH, "hqueue printed no header");
     for (line = next + 1; *line; line = next + 1) {
@@ -152,8 +153,7 @@ static void hqueue_case(ctld_fixture_t *f, uint32_t first, int n, int reps)
         }
     }
     if (c.has_baseline) {
-        snprintf(base, sizeof(base), "slurm squeue (%zu lines)",
-                 slurm_lines);
+        snprintf(base, sizeof(base), "slurm squeue (%zu lines)", slurm_lines);
         c.baseline_name = base;
         hub_bench_summarise(slurm, reps, &c.baseline);
     }
@@ -170,13 +170,14 @@ static double queue_rpc(ctld_fixture_t *f, size_t *njobs)
 {
     double t0 = hub_bench_now();
     hub_client_t *cl;
-    json_t *req = json_pack("{s:s}", "op", "queue"), *resp = NULL;
+    json_t *req = json_pack("{s:s, s:b}", "op", "queue", "table", 1);
+    json_t *resp = NULL;
     hub_error_t err;
 
     if (!(cl = hub_client_connect(f->socket, &err)) ||
         hub_client_call(cl, req, &resp, 60000, &err) < 0)
         hub_bench_fail(BENCH, "queue: %s", err.text);
-    *njobs = json_array_size(json_object_get(resp, "jobs"));
+    *njobs = json_array_size(json_object_get(resp, "rows"));
     json_decref(resp);
     json_decref(req);
     hub_client_close(cl);
@@ -195,7 +196,7 @@ static void rpc_case(ctld_fixture_t *f, int n, int reps)
         if (got != (size_t)n)
             hub_bench_fail(BENCH, "queue answered %zu jobs of %d", got, n);
     }
-    snprintf(name, sizeof(name), "queue rpc + decode, %d pending jobs", n);
+    snprintf(name, sizeof(name), "queue rpc (table) + JSON decode, %d jobs", n);
     c.name = name;
     hub_bench_summarise(samples, reps, &c.stats);
     hub_bench_report(&c);

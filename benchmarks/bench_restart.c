@@ -40,8 +40,7 @@ static json_t *call(ctld_fixture_t *f, json_t *req)
     if (!(c = hub_client_connect(f->socket, &err)) ||
         hub_client_call(c, req, &resp, 60000, &err) < 0)
         hub_bench_fail(BENCH, "%s: %s",
-                       json_string_value(json_object_get(req, "op")),
-                       err.text);
+                       json_string_value(json_object_get(req, "op")), err.text);
     json_decref(req);
     hub_client_close(c);
     return resp;
@@ -49,8 +48,8 @@ static json_t *call(ctld_fixture_t *f, json_t *req)
 
 static long count_state(ctld_fixture_t *f, const char *state)
 {
-    json_t *resp = call(f, json_pack("{s:s, s:[s]}", "op", "queue",
-                                     "states", state));
+    json_t *resp =
+        call(f, json_pack("{s:s, s:[s]}", "op", "queue", "states", state));
     long n = (long)json_array_size(json_object_get(resp, "jobs"));
 
     json_decref(resp);
@@ -79,9 +78,9 @@ static void check_counts(ctld_fixture_t *f, const counts_t *want,
         hub_bench_fail(BENCH,
                        "%s: %ld jobs (%ld pending, %ld running, %ld "
                        "completed), expected %ld (%ld, %ld, %ld)",
-                       when, got.jobs, got.pending, got.running,
-                       got.completed, want->jobs, want->pending,
-                       want->running, want->completed);
+                       when, got.jobs, got.pending, got.running, got.completed,
+                       want->jobs, want->pending, want->running,
+                       want->completed);
 }
 
 /* Fill the state: held, then running, then quickly completed jobs;

@@ -68,6 +68,31 @@ static int ping(ctld_fixture_t *f)
     return rc;
 }
 
+/* The controllers running, killed at exit: a benchmark that fails its
+ * check exits without stopping its fixture. */
+static pid_t live[16];
+
+static void kill_live(void)
+{
+    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+        if (live[i] > 0)
+            kill(live[i], SIGKILL);
+}
+
+static void track(pid_t old, pid_t now)
+{
+    static bool registered;
+
+    if (!registered)
+        registered = atexit(kill_live) == 0;
+    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+        if (live[i] == old) {
+            live[i] = now;
+            return;
+        }
+    }
+}
+
 double fixture_start(ctld_fixture_t *f)
 {
     double t0 = hub_bench_now();
@@ -76,10 +101,12 @@ double fixture_start(ctld_fixture_t *f)
     snprintf(log, sizeof(log), "%s/ctld.log", f->dir);
     if ((f->pid = fork()) == 0) {
         freopen(log, "a", stderr);
+        freopen(log, "a", stdout);
         execl(hubctld_path(), "hubctld", "-f", f->conf, "--virtual-nodes",
               (char *)NULL);
         _exit(127);
     }
+    track(0, f->pid);
     while (ping(f) < 0) {
         if (waitpid(f->pid, NULL, WNOHANG) == f->pid)
             die("hubctld exited at start; see", log);
@@ -94,6 +121,7 @@ void fixture_stop(ctld_fixture_t *f, int sig)
         return;
     kill(f->pid, sig);
     waitpid(f->pid, NULL, 0);
+    track(f->pid, 0);
     f->pid = 0;
 }
 

@@ -30,6 +30,23 @@ benchmarks_bench_restart_SOURCES = benchmarks/bench_restart.c
 benchmarks_bench_restart_CFLAGS = $(BENCH_CFLAGS)
 benchmarks_bench_restart_LDADD = $(BENCH_LDADD)
 
+# libhubjob's step reporting (MPI singleton, no mpirun).
+BENCH_PROGS += benchmarks/bench_step
+benchmarks_bench_step_SOURCES = benchmarks/bench_step.c
+benchmarks_bench_step_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubjob
+benchmarks_bench_step_LDADD = benchmarks/libbench.la \
+	launcher/hubjob/libhubjob.la $(MPI_LIBS) -lm
+
+# libhubjob's checkpoints: save/restore bandwidth beside write()/read(),
+# async stall (MPI singleton, no mpirun).
+BENCH_PROGS += benchmarks/bench_ckpt
+benchmarks_bench_ckpt_SOURCES = benchmarks/bench_ckpt.c
+benchmarks_bench_ckpt_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubjob
+benchmarks_bench_ckpt_LDADD = benchmarks/libbench.la \
+	launcher/hubjob/libhubjob.la $(MPI_LIBS) -lm
+
 # Smoke runs in make check: every benchmark at tiny size, one repeat.
 TESTS += benchmarks/smoke.sh
 EXTRA_DIST += benchmarks/smoke.sh benchmarks/run.sh

@@ -1,7 +1,10 @@
 #!/bin/sh
 # smoke.sh - run every benchmark at tiny size (--smoke) so that none rots;
 # one TAP line each. Correctness checks inside the benchmarks still apply.
-progs="bench_sched_pass bench_submit bench_queue bench_restart"
+progs="bench_sched_pass bench_submit bench_queue bench_restart bench_step bench_ckpt"
+# the GPT benchmark is built only where configure found OpenBLAS
+[ -x "$HUB_BUILDDIR/benchmarks/gpt/bench_gpt_mfu" ] &&
+    progs="$progs gpt/bench_gpt_mfu"
 set -- $progs
 echo "1..$#"
 n=0

@@ -205,4 +205,27 @@ json_t *hub_job_req_to_json(const hub_job_req_t *req);
 int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
                           hub_error_t *err);
 
+/* The table form of job lists (doc/protocol.md, "Jobs as a table"): a
+ * list of column names and, per job, a row of the values the object form
+ * has under those names ("req.NAME" for the request's fields). Columns a
+ * job leaves at their default (0, "", false, none; array_task_id -1) may
+ * be left out; absent columns decode to those defaults.
+ *
+ * hub_job_columns: the set of columns job needs (bit c = column c; id and
+ * state always), to be OR-ed over the jobs of one table.
+ * hub_job_column_names: the names of the set, in column order (a JSON
+ * array; NULL on ENOMEM). hub_job_to_row: the job's values for the set,
+ * in the same order (NULL on ENOMEM).
+ * hub_job_column_find: the column called name, or -1 if the job has none
+ * (an answer's own columns, such as "nodelist").
+ * hub_job_column_from_json: decode v into column col of job (which starts
+ * zeroed with array_task_id -1, as hub_job_from_json's jobs do); -EINVAL
+ * with err naming the field when v is not a valid value for it. */
+uint64_t hub_job_columns(const hub_job_t *job);
+json_t *hub_job_column_names(uint64_t cols);
+json_t *hub_job_to_row(const hub_job_t *job, uint64_t cols);
+int hub_job_column_find(const char *name);
+int hub_job_column_from_json(hub_job_t *job, int col, const json_t *v,
+                             hub_error_t *err);
+
 #endif /* HUB_JOB_H */

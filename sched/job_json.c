@@ -37,20 +37,21 @@ typedef struct field {
     size_t off;
     size_t size;      /* F_STR: buffer size including the NUL */
     int64_t min, max; /* numbers: accepted range */
+    int64_t dflt;     /* numbers: the value an absent field takes */
 } field_t;
 
 #define MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
 #define STR(type, m)                                                           \
     {                                                                          \
-#m, F_STR, offsetof(type, m), MEMBER_SIZE(type, m), 0, 0               \
+#m, F_STR, offsetof(type, m), MEMBER_SIZE(type, m), 0, 0, 0            \
     }
 #define BOOL(type, m)                                                          \
     {                                                                          \
-#m, F_BOOL, offsetof(type, m), 0, 0, 1                                 \
+#m, F_BOOL, offsetof(type, m), 0, 0, 1, 0                              \
     }
 #define NUM(type, m, t, lo, hi)                                                \
     {                                                                          \
-#m, t, offsetof(type, m), 0, lo, hi                                    \
+#m, t, offsetof(type, m), 0, lo, hi, 0                                 \
     }
 #define U32(type, m) NUM(type, m, F_U32, 0, UINT32_MAX)
 #define I64(type, m) NUM(type, m, F_I64, INT64_MIN, INT64_MAX)
@@ -94,7 +95,8 @@ static const field_t req_fields[] = {
 static const field_t job_fields[] = {
     U32(hub_job_t, id),
     U32(hub_job_t, array_job_id),
-    NUM(hub_job_t, array_task_id, F_I32, -1, INT32_MAX),
+    {"array_task_id", F_I32, offsetof(hub_job_t, array_task_id), 0, -1,
+     INT32_MAX, -1},
     U32(hub_job_t, array_max_running),
     U32(hub_job_t, uid),
     U32(hub_job_t, gid),
@@ -269,31 +271,20 @@ static int want_object(const json_t *v, const char *path, hub_error_t *err)
                       (int)(n - (path[n - 1] == '.')), path);
 }
 
-static bool known_key(const char *key, const field_t *t, size_t n,
-                      const char *const *special)
+static const field_t *find_field(const char *key, const field_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(key, t[i].name) == 0)
-            return true;
+            return &t[i];
+    return NULL;
+}
+
+static bool is_special(const char *key, const char *const *special)
+{
     for (size_t i = 0; special[i]; i++)
         if (strcmp(key, special[i]) == 0)
             return true;
     return false;
-}
-
-static int check_keys(const json_t *obj, const field_t *t, size_t n,
-                      const char *const *special, const char *prefix,
-                      hub_error_t *err)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        if (!known_key(key, t, n, special))
-            return hub_errorf(err, EINVAL, "%s%s: unknown field", prefix, key);
-    }
-    return 0;
 }
 
 static int num_from_json(const field_t *f, const json_t *v, int64_t *out,
@@ -361,24 +352,40 @@ static int str_from_json(const field_t *f, const json_t *v, void *rec,
     return 0;
 }
 
-static int fields_from_json(const json_t *obj, const field_t *t, size_t n,
-                            void *rec, const char *prefix, hub_error_t *err)
+static int field_from_json(const field_t *f, const json_t *v, void *rec,
+                           const char *prefix, hub_error_t *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_object_get(obj, t[i].name);
-        int64_t x;
+    int64_t x;
+    int rc;
+
+    if (f->type == F_STR)
+        return str_from_json(f, v, rec, prefix, err);
+    rc = num_from_json(f, v, &x, prefix, err);
+    if (rc == 0)
+        field_set(f, rec, x);
+    return rc;
+}
+
+/* Decode the members of obj that t describes into rec; members named in
+ * special are the caller's, any other is an error. One pass over the
+ * members present: stored and compact jobs leave most fields out, and
+ * restart decodes 100,000 of them (this pass instead of a lookup per
+ * field plus a check per member: 20.6% -> 12.5% of recovery's time). */
+static int fields_from_json(const json_t *obj, const field_t *t, size_t n,
+                            const char *const *special, void *rec,
+                            const char *prefix, hub_error_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const field_t *f = find_field(key, t, n);
         int rc;
 
-        if (!v)
-            continue;
-        if (t[i].type == F_STR) {
-            rc = str_from_json(&t[i], v, rec, prefix, err);
-        } else {
-            rc = num_from_json(&t[i], v, &x, prefix, err);
-            if (rc == 0)
-                field_set(&t[i], rec, x);
-        }
-        if (rc < 0)
+        if (!f && !is_special(key, special))
+            return hub_errorf(err, EINVAL, "%s%s: unknown field", prefix, key);
+        if (f && (rc = field_from_json(f, v, rec, prefix, err)) < 0)
             return rc;
     }
     return 0;
@@ -407,13 +414,12 @@ static const char *dep_name(int v)
     return hub_dep_type_name((hub_dep_type_t)v);
 }
 
-/* Decode obj[key] as one of the count names given by name(); an absent
- * key leaves *out at 0. */
-static int enum_from_json(const json_t *obj, const char *key, enum_name_fn name,
-                          int count, int *out, const char *prefix,
-                          hub_error_t *err)
+/* Decode v, the value of key, as one of the count names given by name();
+ * an absent value (NULL) gives 0. */
+static int enum_from_value(const json_t *v, const char *key, enum_name_fn name,
+                           int count, int *out, const char *prefix,
+                           hub_error_t *err)
 {
-    const json_t *v = json_object_get(obj, key);
     const char *s = json_string_value(v);
 
     *out = 0;
@@ -429,10 +435,18 @@ static int enum_from_json(const json_t *obj, const char *key, enum_name_fn name,
                       key, name(count - 1));
 }
 
+static int enum_from_json(const json_t *obj, const char *key, enum_name_fn name,
+                          int count, int *out, const char *prefix,
+                          hub_error_t *err)
+{
+    return enum_from_value(json_object_get(obj, key), key, name, count, out,
+                           prefix, err);
+}
+
 static int dep_from_json(const json_t *d, size_t i, hub_job_dep_t *dep,
                          hub_error_t *err)
 {
-    static const field_t id_field = {"job_id", F_U32, 0, 0, 1, UINT32_MAX};
+    static const field_t id_field = {"job_id", F_U32, 0, 0, 1, UINT32_MAX, 0};
     static const char *const keys[] = {"type", "job_id", NULL};
     char prefix[48];
     int64_t id = 0;
@@ -441,7 +455,7 @@ static int dep_from_json(const json_t *d, size_t i, hub_job_dep_t *dep,
     snprintf(prefix, sizeof(prefix), "req.deps[%zu].", i);
     rc = want_object(d, prefix, err);
     if (rc == 0)
-        rc = check_keys(d, NULL, 0, keys, prefix, err);
+        rc = fields_from_json(d, NULL, 0, keys, NULL, prefix, err);
     if (rc == 0)
         rc = enum_from_json(d, "type", dep_name, 4, &type, prefix, err);
     if (rc == 0)
@@ -454,11 +468,9 @@ static int dep_from_json(const json_t *d, size_t i, hub_job_dep_t *dep,
     return 0;
 }
 
-static int deps_from_json(const json_t *obj, hub_job_req_t *req,
-                          hub_error_t *err)
+static int deps_from_value(const json_t *arr, hub_job_req_t *req,
+                           hub_error_t *err)
 {
-    const json_t *arr = json_object_get(obj, "deps");
-
     if (!arr)
         return 0;
     if (!json_is_array(arr) || json_array_size(arr) > HUB_JOB_MAX_DEPS)
@@ -483,15 +495,12 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
 
     memset(&r, 0, sizeof(r));
     if (rc == 0)
-        rc = check_keys(obj, req_fields, NFIELDS(req_fields), req_special,
-                        "req.", err);
-    if (rc == 0)
-        rc = fields_from_json(obj, req_fields, NFIELDS(req_fields), &r, "req.",
-                              err);
+        rc = fields_from_json(obj, req_fields, NFIELDS(req_fields), req_special,
+                              &r, "req.", err);
     if (rc == 0)
         rc = enum_from_json(obj, "kind", kind_name, 3, &kind, "req.", err);
     if (rc == 0)
-        rc = deps_from_json(obj, &r, err);
+        rc = deps_from_value(json_object_get(obj, "deps"), &r, err);
     if (rc < 0)
         return rc;
     r.kind = (hub_job_kind_t)kind;
@@ -502,7 +511,8 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
 static int gpu_milli_from_json(const json_t *arr, hub_alloc_node_t *an,
                                const char *prefix, hub_error_t *err)
 {
-    static const field_t milli = {"gpu_milli", F_U32, 0, 0, 0, HUB_GPU_MILLI};
+    static const field_t milli = {"gpu_milli", F_U32,         0, 0,
+                                  0,           HUB_GPU_MILLI, 0};
     int64_t x;
 
     if (!arr)
@@ -536,11 +546,8 @@ static int alloc_node_from_json(const json_t *o, size_t i, hub_alloc_node_t *an,
     snprintf(prefix, sizeof(prefix), "alloc[%zu].", i);
     rc = want_object(o, prefix, err);
     if (rc == 0)
-        rc = check_keys(o, alloc_fields, NFIELDS(alloc_fields), special, prefix,
-                        err);
-    if (rc == 0)
-        rc = fields_from_json(o, alloc_fields, NFIELDS(alloc_fields), an,
-                              prefix, err);
+        rc = fields_from_json(o, alloc_fields, NFIELDS(alloc_fields), special,
+                              an, prefix, err);
     if (rc == 0)
         rc = gpu_milli_from_json(json_object_get(o, "gpu_milli"), an, prefix,
                                  err);
@@ -594,11 +601,9 @@ static int job_parts_from_json(const json_t *obj, hub_job_t *j,
                                hub_error_t *err)
 {
     const json_t *req = json_object_get(obj, "req");
-    int rc =
-        check_keys(obj, job_fields, NFIELDS(job_fields), job_special, "", err);
+    int rc = fields_from_json(obj, job_fields, NFIELDS(job_fields), job_special,
+                              j, "", err);
 
-    if (rc == 0)
-        rc = fields_from_json(obj, job_fields, NFIELDS(job_fields), j, "", err);
     if (rc == 0)
         rc = job_enums_from_json(obj, j, err);
     if (rc == 0 && req)
@@ -624,4 +629,163 @@ int hub_job_from_json(const json_t *obj, hub_job_t *job, hub_error_t *err)
     }
     *job = j;
     return 0;
+}
+
+/* ---- the table form ------------------------------------------------------
+ *
+ * Columns: the job's fields, the request's fields ("req.NAME"), then the
+ * converted ones. A cell holds the value the object form has under that
+ * name, so both forms share their converters.
+ */
+
+enum {
+    COL_REQ = NFIELDS(job_fields),
+    COL_KIND = COL_REQ + NFIELDS(req_fields),
+    COL_DEPS,
+    COL_STATE,
+    COL_REASON,
+    COL_ALLOC,
+    COL_COUNT
+};
+
+_Static_assert(COL_COUNT <= 64, "a column set is a uint64_t");
+
+static const char *const special_cols[] = {"req.kind", "req.deps", "state",
+                                           "reason", "alloc"};
+
+static bool field_is_default(const field_t *f, const void *rec)
+{
+    if (f->type == F_STR)
+        return ((const char *)rec + f->off)[0] == '\0';
+    return field_get(f, rec) == f->dflt;
+}
+
+uint64_t hub_job_columns(const hub_job_t *job)
+{
+    uint64_t cols = 1ull << 0 | 1ull << COL_STATE; /* id and state */
+
+    for (size_t i = 0; i < NFIELDS(job_fields); i++)
+        if (!field_is_default(&job_fields[i], job))
+            cols |= 1ull << i;
+    for (size_t i = 0; i < NFIELDS(req_fields); i++)
+        if (!field_is_default(&req_fields[i], &job->req))
+            cols |= 1ull << (COL_REQ + i);
+    cols |= (uint64_t)(job->req.kind != 0) << COL_KIND;
+    cols |= (uint64_t)(job->req.ndeps != 0) << COL_DEPS;
+    cols |= (uint64_t)(job->reason != 0) << COL_REASON;
+    cols |= (uint64_t)(job->alloc.nnodes != 0) << COL_ALLOC;
+    return cols;
+}
+
+static json_t *column_name(int col)
+{
+    if (col < COL_REQ)
+        return json_string(job_fields[col].name);
+    if (col < COL_KIND)
+        return json_sprintf("req.%s", req_fields[col - COL_REQ].name);
+    return json_string(special_cols[col - COL_KIND]);
+}
+
+json_t *hub_job_column_names(uint64_t cols)
+{
+    json_t *arr = json_array();
+
+    for (int c = 0; arr && c < COL_COUNT; c++) {
+        if ((cols >> c & 1) && json_array_append_new(arr, column_name(c))) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static json_t *column_to_json(const hub_job_t *job, int col)
+{
+    if (col < COL_REQ)
+        return field_to_json(&job_fields[col], job);
+    if (col < COL_KIND)
+        return field_to_json(&req_fields[col - COL_REQ], &job->req);
+    switch (col) {
+    case COL_KIND:
+        return json_string(hub_job_kind_name(job->req.kind));
+    case COL_DEPS:
+        return deps_to_json(&job->req);
+    case COL_STATE:
+        return json_string(hub_job_state_name(job->state));
+    case COL_REASON:
+        return json_string(hub_job_reason_name(job->reason));
+    default:
+        return alloc_to_json(&job->alloc);
+    }
+}
+
+json_t *hub_job_to_row(const hub_job_t *job, uint64_t cols)
+{
+    json_t *row = json_array();
+
+    for (int c = 0; row && c < COL_COUNT; c++) {
+        if ((cols >> c & 1) &&
+            json_array_append_new(row, column_to_json(job, c))) {
+            json_decref(row);
+            return NULL;
+        }
+    }
+    return row;
+}
+
+int hub_job_column_find(const char *name)
+{
+    if (strncmp(name, "req.", 4) == 0) {
+        for (size_t i = 0; i < NFIELDS(req_fields); i++)
+            if (strcmp(name + 4, req_fields[i].name) == 0)
+                return COL_REQ + (int)i;
+    }
+    for (size_t i = 0; i < NFIELDS(job_fields); i++)
+        if (strcmp(name, job_fields[i].name) == 0)
+            return (int)i;
+    for (int c = COL_KIND; c < COL_COUNT; c++)
+        if (strcmp(name, special_cols[c - COL_KIND]) == 0)
+            return c;
+    return -1;
+}
+
+static int enum_column(const json_t *v, int col, int *out, hub_error_t *err)
+{
+    switch (col) {
+    case COL_KIND:
+        return enum_from_value(v, "kind", kind_name, 3, out, "req.", err);
+    case COL_STATE:
+        return enum_from_value(v, "state", state_name, HUB_JOB_STATE_COUNT, out,
+                               "", err);
+    default:
+        return enum_from_value(v, "reason", reason_name, HUB_REASON_COUNT, out,
+                               "", err);
+    }
+}
+
+int hub_job_column_from_json(hub_job_t *job, int col, const json_t *v,
+                             hub_error_t *err)
+{
+    int x = 0, rc;
+
+    if (col < 0 || col >= COL_COUNT)
+        return hub_errorf(err, EINVAL, "no job column %d", col);
+    if (col < COL_REQ)
+        return field_from_json(&job_fields[col], v, job, "", err);
+    if (col < COL_KIND)
+        return field_from_json(&req_fields[col - COL_REQ], v, &job->req, "req.",
+                               err);
+    if (col == COL_DEPS)
+        return deps_from_value(v, &job->req, err);
+    if (col == COL_ALLOC)
+        return job->alloc.nodes ? hub_errorf(err, EINVAL, "alloc: given twice")
+                                : alloc_from_json(v, &job->alloc, err);
+    rc = enum_column(v, col, &x, err);
+    if (rc == 0 && col == COL_KIND)
+        job->req.kind = (hub_job_kind_t)x;
+    else if (rc == 0 && col == COL_STATE)
+        job->state = (hub_job_state_t)x;
+    else if (rc == 0)
+        job->reason = (hub_job_reason_t)x;
+    return rc;
 }

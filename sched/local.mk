@@ -19,6 +19,9 @@ sched_libhubsched_la_SOURCES = \
 	sched/store_query.c \
 	sched/client.c sched/client.h \
 	plugins/select/bestfit/select_bestfit.c \
+	plugins/select/random/select_random.c \
+	plugins/select/fgd/fgd.h plugins/select/fgd/fgd_dist.c \
+	plugins/select/fgd/select_fgd.c \
 	plugins/priority/factors.c plugins/priority/factors.h \
 	plugins/priority/basic/priority_basic.c \
 	plugins/priority/multifactor/priority_multifactor.c \
@@ -44,7 +47,10 @@ sched_hubctld_hubctld_SOURCES = \
 	sched/hubctld/conn.c sched/hubctld/commit.c \
 	sched/hubctld/dispatch.c sched/hubctld/op_submit.c \
 	sched/hubctld/op_query.c sched/hubctld/op_admin.c \
-	sched/hubctld/run.c sched/hubctld/reconf.c sched/hubctld/jobref.c
+	sched/hubctld/run.c sched/hubctld/reconf.c sched/hubctld/jobref.c \
+	sched/hubctld/nodes.c sched/hubctld/node_sync.c \
+	sched/hubctld/op_agent.c sched/hubctld/launch.c \
+	sched/hubctld/agent_wire.c
 sched_hubctld_hubctld_CFLAGS = $(SCHED_CFLAGS) $(UV_CFLAGS)
 sched_hubctld_hubctld_LDADD = sched/libhubsched.la common/libhubcommon.la \
 	$(UV_LIBS) $(JANSSON_LIBS)

@@ -51,6 +51,8 @@ const hub_plugin_type_t hub_sched_plugin_type = {
 /* Descriptors of the plugins under plugins/<type>/<name>/ that are built
  * into libhubsched. */
 extern const hub_plugin_desc_t hub_select_bestfit_desc;
+extern const hub_plugin_desc_t hub_select_random_desc;
+extern const hub_plugin_desc_t hub_select_fgd_desc;
 extern const hub_plugin_desc_t hub_priority_basic_desc;
 extern const hub_plugin_desc_t hub_priority_multifactor_desc;
 extern const hub_plugin_desc_t hub_sched_fifo_desc;
@@ -60,7 +62,8 @@ void hub_sched_register_builtins(void)
 {
     static bool done;
     const hub_plugin_desc_t *builtins[] = {
-        &hub_select_bestfit_desc,       &hub_priority_basic_desc,
+        &hub_select_bestfit_desc,       &hub_select_random_desc,
+        &hub_select_fgd_desc,           &hub_priority_basic_desc,
         &hub_priority_multifactor_desc, &hub_sched_fifo_desc,
         &hub_sched_backfill_desc,
     };

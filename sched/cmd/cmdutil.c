@@ -280,6 +280,95 @@ void cmd_job_fini(cmd_job_t *row)
     row->nodelist = NULL;
 }
 
+/* The answer's own columns in the table form, beside the job's. */
+enum { COL_NODELIST = -2, COL_HUB_NAME = -3, COL_GPU_HOURS = -4 };
+
+static int column_of(const json_t *name, size_t i, int *col, hub_error_t *err)
+{
+    const char *s = json_string_value(name);
+
+    *col = s ? hub_job_column_find(s) : -1;
+    if (*col >= 0)
+        return 0;
+    *col = !s                            ? -1
+           : strcmp(s, "nodelist") == 0  ? COL_NODELIST
+           : strcmp(s, "hub_name") == 0  ? COL_HUB_NAME
+           : strcmp(s, "gpu_hours") == 0 ? COL_GPU_HOURS
+                                         : -1;
+    if (*col == -1)
+        return hub_errorf(err, EPROTO, "columns[%zu]: not a job column", i);
+    return 0;
+}
+
+static int row_cell(cmd_job_t *row, int col, const json_t *v, hub_error_t *err)
+{
+    const char *s = json_string_value(v);
+
+    switch (col) {
+    case COL_NODELIST:
+        free(row->nodelist);
+        row->nodelist = strdup(s ? s : "");
+        return row->nodelist ? 0 : hub_errorf(err, ENOMEM, "out of memory");
+    case COL_HUB_NAME:
+        snprintf(row->hub_name, sizeof(row->hub_name), "%s", s ? s : "");
+        return 0;
+    case COL_GPU_HOURS:
+        row->gpu_hours = json_is_number(v) ? json_number_value(v) : -1;
+        return 0;
+    default:
+        return hub_job_column_from_json(&row->job, col, v, err);
+    }
+}
+
+static int job_from_row(const json_t *cells, const int *cols, size_t ncols,
+                        cmd_job_t *row, hub_error_t *err)
+{
+    memset(row, 0, sizeof(*row));
+    row->job.array_task_id = -1;
+    row->gpu_hours = -1;
+    if (!json_is_array(cells) || json_array_size(cells) != ncols)
+        return hub_errorf(err, EPROTO, "expected a row of %zu values", ncols);
+    for (size_t i = 0; i < ncols; i++) {
+        int rc = row_cell(row, cols[i], json_array_get(cells, i), err);
+        if (rc < 0)
+            return rc;
+    }
+    if (!row->nodelist && !(row->nodelist = strdup("")))
+        return hub_errorf(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+/* The table form of doc/protocol.md: "columns" and "rows". */
+static int jobs_from_table(const json_t *resp, cmd_job_t **rows, size_t *n,
+                           hub_error_t *err)
+{
+    const json_t *names = json_object_get(resp, "columns");
+    const json_t *cells = json_object_get(resp, "rows");
+    size_t ncols = json_array_size(names), count = json_array_size(cells);
+    int *cols = calloc(ncols + 1, sizeof(*cols));
+    cmd_job_t *r = calloc(count + 1, sizeof(*r));
+    size_t i = 0;
+    int rc = cols && r ? 0 : hub_errorf(err, ENOMEM, "out of memory");
+
+    if (rc == 0 && (!json_is_array(names) || !json_is_array(cells)))
+        rc = hub_errorf(err, EPROTO, "bad answer from hubctld: no rows");
+    for (size_t c = 0; rc == 0 && c < ncols; c++)
+        rc = column_of(json_array_get(names, c), c, &cols[c], err);
+    for (; rc == 0 && i < count; i++) {
+        rc = job_from_row(json_array_get(cells, i), cols, ncols, &r[i], err);
+        if (rc < 0)
+            rc = hub_error_prefix(err, rc, "rows[%zu]", i);
+    }
+    free(cols);
+    if (rc < 0) {
+        cmd_jobs_destroy(r, i);
+        return hub_error_prefix(err, rc, "bad answer from hubctld");
+    }
+    *rows = r;
+    *n = count;
+    return 0;
+}
+
 int cmd_jobs_from_answer(const json_t *resp, cmd_job_t **rows, size_t *n,
                          hub_error_t *err)
 {
@@ -289,6 +378,8 @@ int cmd_jobs_from_answer(const json_t *resp, cmd_job_t **rows, size_t *n,
 
     *rows = NULL;
     *n = 0;
+    if (json_object_get(resp, "rows"))
+        return jobs_from_table(resp, rows, n, err);
     if (!json_is_array(jobs))
         return hub_errorf(err, EPROTO, "bad answer from hubctld: no jobs");
     if (count > 0 && !(r = calloc(count, sizeof(*r))))

@@ -112,6 +112,9 @@ int cmd_jobids_append(json_t *ids, const char *arg, hub_error_t *err);
  * whole array, or "A_T" naming the array task. */
 bool cmd_jobids_match(const json_t *ids, const json_t *job);
 
+/* cmd_jobids_match for a decoded job. */
+bool cmd_jobids_match_job(const json_t *ids, const hub_job_t *job);
+
 /* ids with every "A_T" replaced by A: the form the controller's queue
  * filter takes (numbers only); the caller then keeps the exact ids with
  * cmd_jobids_match. New reference, NULL on ENOMEM. */

@@ -151,12 +151,9 @@ int cmd_jobids_append(json_t *ids, const char *arg, hub_error_t *err)
     return 0;
 }
 
-bool cmd_jobids_match(const json_t *ids, const json_t *job)
+static bool ids_match(const json_t *ids, json_int_t id, json_int_t array,
+                      json_int_t task)
 {
-    json_int_t id = json_integer_value(json_object_get(job, "id"));
-    json_int_t array = json_integer_value(json_object_get(job, "array_job_id"));
-    const json_t *jtask = json_object_get(job, "array_task_id");
-    json_int_t task = json_is_integer(jtask) ? json_integer_value(jtask) : -1;
     char name[48] = "";
     const json_t *v;
     size_t i;
@@ -173,6 +170,20 @@ bool cmd_jobids_match(const json_t *ids, const json_t *job)
             return true;
     }
     return false;
+}
+
+bool cmd_jobids_match(const json_t *ids, const json_t *job)
+{
+    const json_t *jtask = json_object_get(job, "array_task_id");
+
+    return ids_match(ids, json_integer_value(json_object_get(job, "id")),
+                     json_integer_value(json_object_get(job, "array_job_id")),
+                     json_is_integer(jtask) ? json_integer_value(jtask) : -1);
+}
+
+bool cmd_jobids_match_job(const json_t *ids, const hub_job_t *job)
+{
+    return ids_match(ids, job->id, job->array_job_id, job->array_task_id);
 }
 
 json_t *cmd_jobids_numeric(const json_t *ids)

@@ -148,20 +148,38 @@ static int parse_args(opts_t *o, int argc, char **argv)
 /* Whether a job of the answer is listed. The controller applied the
  * filters it knows; exact ids, several users and the default states
  * (jobs that have not ended, unless -t or -j asks) are ours. */
-static bool keep_job(const json_t *job, const void *arg)
+static bool keep(const opts_t *o, const hub_job_t *job)
 {
-    const opts_t *o = arg;
-    const char *user = json_string_value(json_object_get(job, "user"));
-    const char *state = json_string_value(json_object_get(job, "state"));
-    int st = state ? hub_job_state_parse(state) : -1;
+    if (json_array_size(o->ids) > 0 && !cmd_jobids_match_job(o->ids, job))
+        return false;
+    if (json_array_size(o->users) > 0 && !cmd_list_has(o->users, job->user))
+        return false;
+    return o->states_given || json_array_size(o->ids) > 0 ||
+           !hub_job_state_is_final(job->state);
+}
 
-    if (json_array_size(o->ids) > 0 && !cmd_jobids_match(o->ids, job))
-        return false;
-    if (json_array_size(o->users) > 0 &&
-        !cmd_list_has(o->users, user ? user : ""))
-        return false;
-    return o->states_given || json_array_size(o->ids) > 0 || st < 0 ||
-           !hub_job_state_is_final(st);
+/* keep() for --json, which prints the answer's job objects. */
+static bool keep_object(const json_t *obj, const void *arg)
+{
+    cmd_job_t row;
+    bool kept = cmd_job_from_json(obj, &row, NULL) < 0 || keep(arg, &row.job);
+
+    cmd_job_fini(&row);
+    return kept;
+}
+
+/* Drop the rows keep() refuses; *n becomes the number kept. */
+static void keep_rows(const opts_t *o, cmd_job_t *rows, size_t *n)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < *n; i++) {
+        if (keep(o, &rows[i].job))
+            rows[kept++] = rows[i];
+        else
+            cmd_job_fini(&rows[i]);
+    }
+    *n = kept;
 }
 
 static int print_line(char *line)
@@ -187,6 +205,7 @@ static int print_table(const opts_t *o, const qformat_t *f, json_t *resp)
         cmd_error("%s", err.text);
         return CMD_EXIT_FAIL;
     }
+    keep_rows(o, rows, &n);
     qformat_sort(rows, n);
     if (!o->noheader)
         rc = print_line(qformat_header(f));
@@ -209,13 +228,18 @@ static int run(opts_t *o)
 
     if (!f)
         return cmd_usage_error("--format: %s", err.text);
+    /* The table form is the compact one (doc/protocol.md); --json shows
+     * job objects. */
+    json_object_set_new(o->args, "table", json_boolean(!o->json));
     rc = cmd_call("queue", json_incref(o->args), &resp, &err);
     if (rc < 0) {
         cmd_error("%s", err.text);
         rc = CMD_EXIT_FAIL;
+    } else if (o->json) {
+        cmd_jobs_filter(resp, keep_object, o);
+        rc = cmd_print_json(resp);
     } else {
-        cmd_jobs_filter(resp, keep_job, o);
-        rc = o->json ? cmd_print_json(resp) : print_table(o, f, resp);
+        rc = print_table(o, f, resp);
     }
     json_decref(resp);
     qformat_destroy(f);

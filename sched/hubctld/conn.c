@@ -1,8 +1,13 @@
-/* conn.c - hubctld's Unix socket: connections, frames in, replies out in
- * request order. A bad frame closes its connection only. */
+/* conn.c - hubctld's servers: the Unix socket (everyone, identified by
+ * SO_PEERCRED) and the TCP port for node agents on other hosts (identified
+ * by the MUNGE credential of node_register); connections, frames in,
+ * replies out in request order, events out at once. A bad frame closes
+ * its connection only. */
 #include "ctld.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +15,11 @@
 #include <unistd.h>
 
 #include "log.h"
+
+/* Largest frame a TCP peer may send: a node agent's biggest message is
+ * node_register with its running jobs (~40 bytes each), and a peer that
+ * has not proven who it is must not make us buffer 16 MiB. */
+#define TCP_FRAME_MAX (1024 * 1024)
 
 typedef struct write_req {
     uv_write_t req;
@@ -64,13 +74,15 @@ static void unlink_conn(conn_t *conn)
         conn->next_conn->prev_conn = conn->prev_conn;
 }
 
-static void close_conn(conn_t *conn)
+void conn_close(conn_t *conn)
 {
     if (conn->closed)
         return;
     conn->closed = true;
+    if (conn->node >= 0)
+        nodes_agent_closed(conn->ctld, conn);
     unlink_conn(conn);
-    uv_close((uv_handle_t *)&conn->pipe, free_conn);
+    uv_close(&conn->h.handle, free_conn);
 }
 
 static void write_done(uv_write_t *req, int status)
@@ -81,32 +93,35 @@ static void write_done(uv_write_t *req, int status)
     free(w->buf);
     free(w);
     if (status < 0 && !conn->closed)
-        close_conn(conn);
+        conn_close(conn);
     conn_unref(conn);
 }
 
-static void send_answer(conn_t *conn, json_t *answer)
+void conn_send(conn_t *conn, const json_t *msg)
 {
-    write_req_t *w = malloc(sizeof(*w));
+    write_req_t *w;
     size_t len;
     hub_error_t err;
     uv_buf_t buf;
 
-    if (!w || hub_rpc_encode(answer, &w->buf, &len, &err) < 0) {
-        hub_log_error("uid %u: cannot encode an answer: %s",
-                      (unsigned)conn->uid, w ? err.text : "out of memory");
+    if (conn->closed)
+        return;
+    w = malloc(sizeof(*w));
+    if (!w || hub_rpc_encode(msg, &w->buf, &len, &err) < 0) {
+        hub_log_error("%s: cannot encode a message: %s", conn->peer,
+                      w ? err.text : "out of memory");
         free(w);
-        close_conn(conn);
+        conn_close(conn);
         return;
     }
     buf = uv_buf_init(w->buf, (unsigned)len);
     w->req.data = conn;
     conn_ref(conn);
-    if (uv_write(&w->req, (uv_stream_t *)&conn->pipe, &buf, 1, write_done)) {
+    if (uv_write(&w->req, &conn->h.stream, &buf, 1, write_done)) {
         free(w->buf);
         free(w);
         conn_unref(conn);
-        close_conn(conn);
+        conn_close(conn);
     }
 }
 
@@ -134,8 +149,7 @@ void conn_reply(conn_t *conn, reply_t *slot, json_t *answer)
         conn->head = r->next;
         if (!conn->head)
             conn->tail = NULL;
-        if (!conn->closed)
-            send_answer(conn, r->answer);
+        conn_send(conn, r->answer);
         json_decref(r->answer);
         free(r);
     }
@@ -162,9 +176,8 @@ static void drain_frames(conn_t *conn)
             return;
     }
     if (rc < 0) {
-        hub_log_warn("uid %u: closing connection: %s", (unsigned)conn->uid,
-                     err.text);
-        close_conn(conn);
+        hub_log_warn("%s: closing connection: %s", conn->peer, err.text);
+        conn_close(conn);
     }
 }
 
@@ -174,15 +187,14 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     hub_error_t err;
 
     if (nread < 0) {
-        close_conn(conn);
+        conn_close(conn);
         return;
     }
     if (nread == 0)
         return;
     if (hub_rpc_reader_feed(conn->reader, buf->base, (size_t)nread, &err) < 0) {
-        hub_log_warn("uid %u: closing connection: %s", (unsigned)conn->uid,
-                     err.text);
-        close_conn(conn);
+        hub_log_warn("%s: closing connection: %s", conn->peer, err.text);
+        conn_close(conn);
         return;
     }
     drain_frames(conn);
@@ -195,26 +207,55 @@ static int peer_creds(conn_t *conn)
     socklen_t len = sizeof(cred);
     uv_os_fd_t fd;
 
-    if (uv_fileno((uv_handle_t *)&conn->pipe, &fd) < 0 ||
+    if (uv_fileno(&conn->h.handle, &fd) < 0 ||
         getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
         return -errno;
+    snprintf(conn->peer, sizeof(conn->peer), "uid %u", (unsigned)cred.uid);
     conn->uid = cred.uid;
     conn->gid = cred.gid;
     conn->privileged = is_privileged(conn->ctld, cred.uid);
     return 0;
 }
 
-static conn_t *new_conn(ctld_t *c)
+/* The peer's address as text, for messages. */
+static void tcp_peer(conn_t *conn)
+{
+    struct sockaddr_storage sa;
+    int len = sizeof(sa);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+
+    if (uv_tcp_getpeername(&conn->h.tcp, (struct sockaddr *)&sa, &len) == 0) {
+        if (sa.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&sa, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&sa, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
+        }
+    }
+    snprintf(conn->peer, sizeof(conn->peer), "%s:%d", ip, port);
+}
+
+static conn_t *new_conn(ctld_t *c, bool tcp)
 {
     conn_t *conn = calloc(1, sizeof(*conn));
-    if (!conn || !(conn->reader = hub_rpc_reader_create(0))) {
+    if (!conn ||
+        !(conn->reader = hub_rpc_reader_create(tcp ? TCP_FRAME_MAX : 0))) {
         free(conn);
         return NULL;
     }
     conn->ctld = c;
     conn->refs = 1;
-    uv_pipe_init(c->loop, &conn->pipe, 0);
-    conn->pipe.data = conn;
+    conn->tcp = tcp;
+    conn->node = -1;
+    conn->uid = (uid_t)-1;
+    conn->gid = (gid_t)-1;
+    if (tcp)
+        uv_tcp_init(c->loop, &conn->h.tcp);
+    else
+        uv_pipe_init(c->loop, &conn->h.pipe, 0);
+    conn->h.handle.data = conn;
     conn->next_conn = c->conns;
     if (c->conns)
         c->conns->prev_conn = conn;
@@ -227,15 +268,37 @@ static void on_connect(uv_stream_t *server, int status)
     ctld_t *c = server->data;
     conn_t *conn;
 
-    if (status < 0 || !(conn = new_conn(c)))
+    if (status < 0 || !(conn = new_conn(c, false)))
         return;
-    if (uv_accept(server, (uv_stream_t *)&conn->pipe) < 0 ||
-        peer_creds(conn) < 0 ||
-        uv_read_start((uv_stream_t *)&conn->pipe, alloc_buf, on_read) < 0) {
-        close_conn(conn);
+    if (uv_accept(server, &conn->h.stream) < 0 || peer_creds(conn) < 0 ||
+        uv_read_start(&conn->h.stream, alloc_buf, on_read) < 0) {
+        conn_close(conn);
         return;
     }
-    hub_debug(HUB_DBG_RPC, "connection from uid %u", (unsigned)conn->uid);
+    hub_debug(HUB_DBG_RPC, "connection from %s", conn->peer);
+}
+
+static void on_tcp_connect(uv_stream_t *server, int status)
+{
+    ctld_t *c = server->data;
+    conn_t *conn;
+
+    if (status < 0 || !(conn = new_conn(c, true)))
+        return;
+    if (uv_accept(server, &conn->h.stream) < 0) {
+        conn_close(conn);
+        return;
+    }
+    tcp_peer(conn);
+    /* Events are small and latency matters; dead peers are found by
+     * NodeTimeout, keepalive only frees their sockets. */
+    uv_tcp_nodelay(&conn->h.tcp, 1);
+    uv_tcp_keepalive(&conn->h.tcp, 1, 60);
+    if (uv_read_start(&conn->h.stream, alloc_buf, on_read) < 0) {
+        conn_close(conn);
+        return;
+    }
+    hub_debug(HUB_DBG_RPC, "TCP connection from %s", conn->peer);
 }
 
 int conn_listen(ctld_t *c, hub_error_t *err)
@@ -256,10 +319,35 @@ int conn_listen(ctld_t *c, hub_error_t *err)
     return 0;
 }
 
+int conn_listen_tcp(ctld_t *c, hub_error_t *err)
+{
+    struct sockaddr_storage sa;
+    const char *addr = c->listen_addr ? c->listen_addr : "0.0.0.0";
+    int rc;
+
+    if ((rc = uv_ip4_addr(addr, c->listen_port, (struct sockaddr_in *)&sa)) &&
+        (rc = uv_ip6_addr(addr, c->listen_port, (struct sockaddr_in6 *)&sa)))
+        return hub_errorf(err, EINVAL, "--listen=%s: not an IP address", addr);
+    uv_tcp_init(c->loop, &c->tcp_server);
+    c->tcp_server.data = c;
+    c->tcp_listening = true;
+    if ((rc = uv_tcp_bind(&c->tcp_server, (struct sockaddr *)&sa, 0)) < 0 ||
+        (rc = uv_listen((uv_stream_t *)&c->tcp_server, 1024, on_tcp_connect)) <
+            0)
+        return hub_errorf(err, -rc,
+                          "cannot listen on %s port %d: %s (another "
+                          "hubctld? set ControllerPort, or --port=0 for "
+                          "no TCP listener)",
+                          addr, c->listen_port, uv_strerror(rc));
+    return 0;
+}
+
 void conn_close_all(ctld_t *c)
 {
     while (c->conns)
-        close_conn(c->conns);
+        conn_close(c->conns);
     if (!uv_is_closing((uv_handle_t *)&c->server))
         uv_close((uv_handle_t *)&c->server, NULL);
+    if (c->tcp_listening && !uv_is_closing((uv_handle_t *)&c->tcp_server))
+        uv_close((uv_handle_t *)&c->tcp_server, NULL);
 }

@@ -26,6 +26,9 @@ static const struct {
     {"update", op_update},
     {"node_update", op_node_update},
     {"reconfigure", op_reconfigure},
+    {"node_register", op_node_register},
+    {"node_heartbeat", op_node_heartbeat},
+    {"job_exit", op_job_exit},
 };
 
 json_t *answer_ok(void)
@@ -35,8 +38,14 @@ json_t *answer_ok(void)
 
 json_t *answer_error(int rc, const hub_error_t *err)
 {
-    return json_pack("{s:i, s:s}", "rc", rc < 0 ? rc : -EINVAL, "error",
-                     err && err->text[0] ? err->text : strerror(-rc));
+    int code = rc < 0 ? rc : -EINVAL;
+    json_t *a = json_pack("{s:i, s:s}", "rc", code, "error",
+                          err && err->text[0] ? err->text : strerror(-code));
+
+    /* A message that is not UTF-8 (it quotes the caller's bytes) must not
+     * leave the request unanswered: fall back to the errno's text. */
+    return a ? a
+             : json_pack("{s:i, s:s}", "rc", code, "error", strerror(-code));
 }
 
 bool may_touch_job(const conn_t *conn, const hub_job_t *job)
@@ -64,11 +73,18 @@ void dispatch(conn_t *conn, json_t *req)
 
     if (!slot)
         return;
+    nodes_heard(conn->ctld, conn); /* any message shows an agent alive */
     if (!name || !(fn = find_op(name))) {
         hub_errorf(&err, EPROTO, "unknown op '%s'", name ? name : "(none)");
         answer = answer_error(-EPROTO, &err);
+    } else if (!op_allowed(conn, name)) {
+        hub_errorf(&err, EPERM,
+                   "op '%s' is not served over TCP: use the "
+                   "controller's Unix socket",
+                   name);
+        answer = answer_error(-EPERM, &err);
     } else {
-        hub_debug(HUB_DBG_RPC, "uid %u: %s", (unsigned)conn->uid, name);
+        hub_debug(HUB_DBG_RPC, "%s: %s", conn->peer, name);
         answer = fn(conn, req, slot);
     }
     if (answer)

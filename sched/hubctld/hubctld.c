@@ -8,12 +8,12 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth.h"
 #include "log.h"
 
 static const char usage[] =
@@ -26,14 +26,34 @@ static const char usage[] =
     "  -L, --state-dir=DIR   state directory (default: StateSaveLocation)\n"
     "      --virtual-nodes   no node agents: nodes are up, a job runs for\n"
     "                        HUB_VIRTUAL_RUNTIME seconds of its environment\n"
+    "      --listen=ADDR     address for node agents over TCP (default\n"
+    "                        0.0.0.0)\n"
+    "      --port=PORT       TCP port for node agents (default:\n"
+    "                        ControllerPort; 0: none, agents use the socket)\n"
     "  -l, --log-level=LVL   error, warn, notice (default), info, debug\n"
     "  -d, --debug=LIST      debug subsystems (conf,rpc,sched,state,...)\n"
     "  -h, --help            this text\n";
 
 typedef struct opts {
-    const char *conf, *socket, *state_dir, *log_level, *debug;
+    const char *conf, *socket, *state_dir, *log_level, *debug, *listen;
+    int port; /* -1: ControllerPort */
     bool virtual_nodes;
 } opts_t;
+
+enum { OPT_LISTEN = 256, OPT_PORT };
+
+static int parse_port(const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || v < 0 || v > 65535) {
+        fprintf(stderr, "hubctld: error: --port=%s: expected 0-65535\n%s", arg,
+                usage);
+        exit(2);
+    }
+    return (int)v;
+}
 
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
@@ -42,6 +62,8 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         {"socket", required_argument, NULL, 's'},
         {"state-dir", required_argument, NULL, 'L'},
         {"virtual-nodes", no_argument, NULL, 'V'},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"port", required_argument, NULL, OPT_PORT},
         {"log-level", required_argument, NULL, 'l'},
         {"debug", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
@@ -63,6 +85,12 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             break;
         case 'V':
             o->virtual_nodes = true;
+            break;
+        case OPT_LISTEN:
+            o->listen = optarg;
+            break;
+        case OPT_PORT:
+            o->port = parse_port(optarg);
             break;
         case 'l':
             o->log_level = optarg;
@@ -98,24 +126,6 @@ static int setup_logging(const opts_t *o, hub_error_t *err)
     return 0;
 }
 
-static int resolve_operators(ctld_t *c, hub_error_t *err)
-{
-    const hub_conf_list_t *ops = &c->conf->globals.operators;
-
-    c->operators = calloc(ops->n + 1, sizeof(*c->operators));
-    if (!c->operators)
-        return hub_errorf(err, ENOMEM, "out of memory");
-    for (size_t i = 0; i < ops->n; i++) {
-        struct passwd *pw = getpwnam(ops->v[i]);
-        if (!pw) {
-            hub_log_warn("Operators: no such user '%s'", ops->v[i]);
-            continue;
-        }
-        c->operators[c->noperators++] = pw->pw_uid;
-    }
-    return 0;
-}
-
 static int recover_one(hub_job_t *job, void *arg)
 {
     ctld_t *c = arg;
@@ -146,6 +156,32 @@ static int open_state(ctld_t *c, const char *dir, hub_error_t *err)
     return 0;
 }
 
+/* Node agents on other hosts: TCP, proven by MUNGE. None with virtual
+ * nodes, --port=0 or without MUNGE (agents then use the Unix socket). */
+static int listen_agents(ctld_t *c, const opts_t *o, hub_error_t *err)
+{
+    if (c->virtual_nodes)
+        return 0;
+    c->listen_addr = o->listen ? o->listen : "0.0.0.0";
+    c->listen_port = o->port >= 0 ? o->port : c->conf->globals.controller_port;
+    if (c->listen_port == 0) {
+        hub_log_notice("no TCP listener (--port=0): node agents use %s",
+                       c->socket_path);
+        return 0;
+    }
+    if (!hub_auth_available()) {
+        hub_log_notice("built without MUNGE: no TCP listener; node agents "
+                       "use %s",
+                       c->socket_path);
+        return 0;
+    }
+    if (conn_listen_tcp(c, err) < 0)
+        return -EINVAL;
+    hub_log_notice("node agents: TCP %s port %d", c->listen_addr,
+                   c->listen_port);
+    return 0;
+}
+
 static int setup(ctld_t *c, const opts_t *o, hub_error_t *err)
 {
     hub_sched_opts_t sopts = {
@@ -163,13 +199,19 @@ static int setup(ctld_t *c, const opts_t *o, hub_error_t *err)
     c->virtual_nodes = o->virtual_nodes;
     c->socket_path = o->socket ? o->socket : g->controller_socket;
     c->open_tail = &c->open_waiters;
-    if (resolve_operators(c, err) < 0 ||
+    if (run_set_operators(c, c->conf, err) < 0 ||
         !(c->sched = hub_sched_create(c->conf, &sopts, err)) ||
         open_state(c, o->state_dir ? o->state_dir : g->state_save_location,
                    err) < 0 ||
-        conn_listen(c, err) < 0)
+        conn_listen(c, err) < 0 || listen_agents(c, o, err) < 0)
         return -EINVAL;
-    return run_start(c);
+    if (nodes_start(c) < 0)
+        return hub_errorf(err, ENOMEM, "out of memory");
+    if (run_start(c) < 0)
+        return -EINVAL;
+    /* Jobs recovered RUNNING carry on (virtual nodes: their end timers). */
+    run_resume_running(c);
+    return 0;
 }
 
 static void on_stop_signal(uv_signal_t *sig, int signum)
@@ -182,6 +224,7 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
     c->stopping = true;
     conn_close_all(c);
     run_stop(c);
+    nodes_stop(c);
     uv_close((uv_handle_t *)&c->sig_term, NULL);
     uv_close((uv_handle_t *)&c->sig_int, NULL);
     uv_close((uv_handle_t *)&c->sig_hup, NULL);
@@ -222,7 +265,7 @@ static void teardown(ctld_t *c)
 int main(int argc, char **argv)
 {
     ctld_t c = {.loop = uv_default_loop()};
-    opts_t o = {0};
+    opts_t o = {.port = -1};
     hub_error_t err;
     int rc;
 

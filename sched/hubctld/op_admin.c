@@ -50,16 +50,27 @@ static void push_error(selection_t *sel, const char *id, const char *msg)
 typedef struct id_match {
     job_ref_t ref;
     selection_t *sel;
-    int found;
+    int found;       /* jobs the ref names */
+    int live;        /* of them, not ended */
+    bool skip_ended; /* a whole array with live tasks: leave ended ones */
 } id_match_t;
+
+static int count_ref(hub_job_t *job, void *arg)
+{
+    id_match_t *m = arg;
+    if (job_ref_matches(&m->ref, job)) {
+        m->found++;
+        m->live += !hub_job_state_is_final(job->state);
+    }
+    return 0;
+}
 
 static int match_ref(hub_job_t *job, void *arg)
 {
     id_match_t *m = arg;
-    if (job_ref_matches(&m->ref, job)) {
+    if (job_ref_matches(&m->ref, job) &&
+        !(m->skip_ended && hub_job_state_is_final(job->state)))
         select_push(m->sel, job);
-        m->found++;
-    }
     return 0;
 }
 
@@ -79,9 +90,15 @@ static void select_id(ctld_t *c, selection_t *sel, json_t *jid)
         push_error(sel, text, "not a job id");
         return;
     }
-    hub_sched_foreach(c->sched, match_ref, &m);
-    if (!m.found)
+    hub_sched_foreach(c->sched, count_ref, &m);
+    if (!m.found) {
         push_error(sel, text, "Invalid job id specified");
+        return;
+    }
+    /* "12" naming an array whose tasks partly ended touches the others,
+     * as scancel 12 does; errors for ended tasks only when all ended. */
+    m.skip_ended = m.ref.task < 0 && m.found > 1 && m.live > 0;
+    hub_sched_foreach(c->sched, match_ref, &m);
 }
 
 typedef struct filter {
@@ -170,7 +187,7 @@ static int cancel_job(conn_t *conn, hub_job_t *job, json_t *req,
     json_t *jsig = json_object_get(req, "signal");
     int sig = json_is_integer(jsig) ? (int)json_integer_value(jsig) : 0;
 
-    if (hub_job_state_is_final(job->state))
+    if (hub_job_state_is_final(job->state) || job->state == HUB_JOB_COMPLETING)
         return hub_errorf(err, EINVAL,
                           "Job/step already completing or "
                           "completed");
@@ -178,7 +195,7 @@ static int cancel_job(conn_t *conn, hub_job_t *job, json_t *req,
         return hub_errorf(err, EINVAL, "job is not running: cannot signal");
     if (sig && sig != SIGKILL && sig != SIGTERM)
         return run_signal_job(conn->ctld, job, sig, err);
-    run_end_job(conn->ctld, job, HUB_JOB_CANCELLED, 0, sig ? sig : 0);
+    run_cancel_job(conn->ctld, job, sig);
     return 0;
 }
 
@@ -377,10 +394,13 @@ json_t *op_node_update(conn_t *conn, json_t *req, reply_t *slot)
         long idx = hub_cluster_find_node(hub_sched_cluster(c->sched), name);
         if (idx < 0 || apply_node_state(c, (uint32_t)idx, state,
                                         reason ? reason : "", &err) < 0) {
+            /* name lives in hl: make the answer before freeing it. */
+            json_t *answer =
+                idx < 0 ? refuse(-ENOENT, "node '%s': no such node", name)
+                        : answer_error(-EINVAL, &err);
             hub_hostlist_destroy(hl);
             json_decref(done);
-            return idx < 0 ? refuse(-ENOENT, "node '%s': no such node", name)
-                           : answer_error(-EINVAL, &err);
+            return answer;
         }
         json_array_append_new(done, json_string(name));
     }

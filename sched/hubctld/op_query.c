@@ -31,8 +31,9 @@ typedef struct queue_filter {
     json_t *partitions, *states, *names; /* arrays or NULL */
     const char *user, *hub;
     json_int_t uid; /* -1 = any */
-    json_t *out;
     ctld_t *ctld;
+    hub_job_t **jobs; /* the matches, in the scheduler's order */
+    size_t njobs, cap;
 } queue_filter_t;
 
 static bool ref_match(const queue_filter_t *f, const hub_job_t *job)
@@ -113,9 +114,70 @@ static bool queue_match(const queue_filter_t *f, const hub_job_t *job)
 static int queue_one(hub_job_t *job, void *arg)
 {
     queue_filter_t *f = arg;
-    if (queue_match(f, job))
-        json_array_append_new(f->out, run_job_json(f->ctld, job));
+
+    if (!queue_match(f, job))
+        return 0;
+    if (f->njobs == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 1024;
+        hub_job_t **v = realloc(f->jobs, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        f->jobs = v;
+        f->cap = cap;
+    }
+    f->jobs[f->njobs++] = job;
     return 0;
+}
+
+static json_t *queue_objects(const queue_filter_t *f)
+{
+    json_t *jobs = json_array();
+
+    for (size_t i = 0; jobs && i < f->njobs; i++)
+        json_array_append_new(jobs, run_job_json(f->ctld, f->jobs[i]));
+    return jobs;
+}
+
+/* A row's "nodelist" and "hub_name" cells. */
+static void append_placement(ctld_t *c, const hub_job_t *job, json_t *row)
+{
+    char *nodes = NULL;
+
+    if (job->alloc.nnodes)
+        nodes = hub_cluster_alloc_nodelist(hub_sched_cluster(c->sched),
+                                           &job->alloc);
+    json_array_append_new(row, json_string(nodes ? nodes : ""));
+    json_array_append_new(
+        row,
+        json_string(job->alloc.nnodes ? c->conf->hubs[job->hub].name : ""));
+    free(nodes);
+}
+
+/* The table form (doc/protocol.md): the columns some listed job needs,
+ * and "nodelist" and "hub_name" when some job holds nodes. */
+static void queue_table(const queue_filter_t *f, json_t *answer)
+{
+    uint64_t cols = 0;
+    bool placed = false;
+    json_t *names, *rows = json_array();
+
+    for (size_t i = 0; i < f->njobs; i++) {
+        cols |= hub_job_columns(f->jobs[i]);
+        placed = placed || f->jobs[i]->alloc.nnodes;
+    }
+    names = hub_job_column_names(cols);
+    if (placed) {
+        json_array_append_new(names, json_string("nodelist"));
+        json_array_append_new(names, json_string("hub_name"));
+    }
+    for (size_t i = 0; rows && i < f->njobs; i++) {
+        json_t *row = hub_job_to_row(f->jobs[i], cols);
+        if (placed && row)
+            append_placement(f->ctld, f->jobs[i], row);
+        json_array_append_new(rows, row);
+    }
+    json_object_set_new(answer, "columns", names);
+    json_object_set_new(answer, "rows", rows);
 }
 
 json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
@@ -130,19 +192,25 @@ json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
         .user = json_string_value(json_object_get(req, "user")),
         .hub = json_string_value(json_object_get(req, "hub")),
         .uid = json_is_integer(juid) ? json_integer_value(juid) : -1,
-        .out = json_array(),
         .ctld = c,
     };
+    json_t *answer = NULL;
 
-    if (parse_refs(json_object_get(req, "ids"), &f, &err) < 0) {
-        free(f.refs);
-        json_decref(f.out);
-        return answer_error(-EINVAL, &err);
+    if (parse_refs(json_object_get(req, "ids"), &f, &err) < 0)
+        answer = answer_error(-EINVAL, &err);
+    else if (hub_sched_foreach(c->sched, queue_one, &f) != 0)
+        answer = answer_error(-ENOMEM, NULL);
+    if (!answer) {
+        answer = json_pack("{s:i, s:I}", "rc", 0, "now_ms",
+                           (json_int_t)hub_sched_now(c->sched));
+        if (json_is_true(json_object_get(req, "table")))
+            queue_table(&f, answer);
+        else
+            json_object_set_new(answer, "jobs", queue_objects(&f));
     }
-    hub_sched_foreach(c->sched, queue_one, &f);
     free(f.refs);
-    return json_pack("{s:i, s:o, s:I}", "rc", 0, "jobs", f.out, "now_ms",
-                     (json_int_t)hub_sched_now(c->sched));
+    free(f.jobs);
+    return answer;
 }
 
 /* ---- job -----------------------------------------------------------------
@@ -232,8 +300,11 @@ json_t *op_info(conn_t *conn, json_t *req, reply_t *slot)
     hub_cluster_t *cl = hub_sched_cluster(c->sched);
     json_t *nodes = json_array();
 
-    for (uint32_t i = 0; i < cl->nnodes; i++)
-        json_array_append_new(nodes, node_json(&cl->nodes[i], c->conf));
+    for (uint32_t i = 0; i < cl->nnodes; i++) {
+        json_t *n = node_json(&cl->nodes[i], c->conf);
+        nodes_info(c, i, n);
+        json_array_append_new(nodes, n);
+    }
     return json_pack("{s:i, s:o, s:o, s:o, s:I}", "rc", 0, "hubs",
                      hubs_json(c->conf), "partitions", partitions_json(c->conf),
                      "nodes", nodes, "now_ms",

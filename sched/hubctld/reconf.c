@@ -4,6 +4,7 @@
 #include "ctld.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,28 @@ static void copy_node_states(hub_sched_t *from, hub_sched_t *to)
     }
 }
 
+int run_set_operators(ctld_t *c, const hub_conf_t *conf, hub_error_t *err)
+{
+    const hub_conf_list_t *ops = &conf->globals.operators;
+    uid_t *uids = calloc(ops->n + 1, sizeof(*uids));
+    size_t n = 0;
+
+    if (!uids)
+        return hub_errorf(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < ops->n; i++) {
+        struct passwd *pw = getpwnam(ops->v[i]);
+        if (!pw) {
+            hub_log_warn("Operators: no such user '%s'", ops->v[i]);
+            continue;
+        }
+        uids[n++] = pw->pw_uid;
+    }
+    free(c->operators);
+    c->operators = uids;
+    c->noperators = n;
+    return 0;
+}
+
 int run_reconfigure(ctld_t *c, hub_error_t *err)
 {
     hub_sched_opts_t opts = {
@@ -84,11 +107,20 @@ int run_reconfigure(ctld_t *c, hub_error_t *err)
         hub_conf_destroy(conf);
         return -EINVAL;
     }
+    if (nodes_remap(c, s) < 0) {
+        hub_sched_destroy(s);
+        hub_conf_destroy(conf);
+        return hub_errorf(err, ENOMEM, "out of memory");
+    }
     copy_node_states(c->sched, s);
     hub_sched_destroy(c->sched);
     hub_conf_destroy(c->conf);
     c->sched = s;
     c->conf = conf;
+    /* Operators= changes too (new connections read it); out of memory
+     * keeps the old list. */
+    if (run_set_operators(c, conf, err) < 0)
+        hub_log_error("reconfigure: Operators: %s", err->text);
     hub_log_notice("reconfigured from %s", c->conf_path);
     run_pass_soon(c);
     return 0;

@@ -1,9 +1,9 @@
 /* run.c - what happens to jobs over time in hubctld: coalesced scheduling
- * passes, a started job recorded durably before it is launched, job ends,
- * node failures, purging old jobs from memory, and reconfiguration.
- * Launching on real node agents comes with hubd; virtual nodes (run.c's
- * vjob timers) let a job "run" for HUB_VIRTUAL_RUNTIME seconds taken from
- * its environment. */
+ * passes, a started job recorded durably before it is launched on its
+ * nodes' agents (launch.c), job ends, cancels, node failures, purging old
+ * jobs from memory, and reconfiguration. Virtual nodes (run.c's vjob
+ * timers) let a job "run" for HUB_VIRTUAL_RUNTIME seconds taken from its
+ * environment, with no agents. */
 #include "ctld.h"
 
 #include <errno.h>
@@ -179,26 +179,56 @@ void run_resume_running(ctld_t *c)
 /* ---- job start and end ---------------------------------------------------
  */
 
+/* A start waiting for durability: the job and its incarnation (a job
+ * requeued and started again before the first start was durable has two
+ * starts waiting, and only the second may launch). */
+typedef struct started {
+    hub_job_id_t id;
+    uint32_t restart_count;
+} started_t;
+
 /* The RUNNING state is durable: launch (a job never runs unrecorded). */
 static void launch_durable(ctld_t *c, void *arg, int rc, const hub_error_t *err)
 {
-    hub_job_id_t id = (hub_job_id_t)(uintptr_t)arg;
-    hub_job_t *job = hub_sched_find(c->sched, id);
+    started_t st = *(started_t *)arg;
+    hub_job_t *job = hub_sched_find(c->sched, st.id);
 
-    if (rc < 0 || !job || job->state != HUB_JOB_RUNNING)
-        return;
-    if (c->virtual_nodes)
+    free(arg);
+    if (!c->virtual_nodes)
+        launch_done(c, st.id);
+    if (rc < 0 || !job || job->state != HUB_JOB_RUNNING ||
+        job->restart_count != st.restart_count || c->stopping)
+        return; /* stopping: agents report it, or not, at the restart */
+    if (c->virtual_nodes) {
         vjob_start(c, job);
+        return;
+    }
+    if ((rc = launch_job(c, job)) == -ENOTCONN) {
+        hub_log_warn("job %u: cannot launch: the agent of its batch node "
+                     "is not connected",
+                     job->id);
+        run_fail_job(c, job);
+    } else if (rc < 0) {
+        run_end_job(c, job, HUB_JOB_FAILED, 1, 0); /* would fail again */
+    }
 }
 
 void run_job_started(void *arg, hub_job_t *job)
 {
     ctld_t *c = arg;
+    started_t *st = malloc(sizeof(*st));
 
     hub_log_info("job %u started on %u node(s)", job->id, job->alloc.nnodes);
-    if (hub_store_put_job(c->store, job, NULL) < 0 ||
-        commit_after(c, launch_durable, (void *)(uintptr_t)job->id) < 0)
+    if (!st || hub_store_put_job(c->store, job, NULL) < 0 ||
+        commit_after(c, launch_durable, st) < 0) {
         hub_log_error("job %u: out of memory recording its start", job->id);
+        free(st);
+        return;
+    }
+    st->id = job->id;
+    st->restart_count = job->restart_count;
+    if (!c->virtual_nodes)
+        launch_pending(c, job->id);
 }
 
 void run_job_updated(void *arg, hub_job_t *job)
@@ -206,33 +236,105 @@ void run_job_updated(void *arg, hub_job_t *job)
     run_persist(arg, job);
 }
 
-void run_end_job(ctld_t *c, hub_job_t *job, hub_job_state_t state,
-                 int exit_code, int term_signal)
+static bool on_nodes(const hub_job_t *job)
+{
+    return job->state == HUB_JOB_RUNNING || job->state == HUB_JOB_COMPLETING;
+}
+
+/* End job; its processes are stopped on its nodes (but on the batch node
+ * when that reported the end: skip_batch). */
+static int end_job(ctld_t *c, hub_job_t *job, hub_job_state_t state,
+                   int exit_code, int term_signal, bool skip_batch)
 {
     if (c->virtual_nodes && job->state == HUB_JOB_RUNNING)
         vjob_cancel(c, job->id);
+    if (!c->virtual_nodes && on_nodes(job))
+        launch_end(c, job, skip_batch);
     if (hub_sched_job_end(c->sched, job, state, exit_code, term_signal) < 0)
-        return;
+        return -EINVAL;
     hub_log_info("job %u ended %s", job->id, hub_job_state_name(state));
+    return 0;
+}
+
+void run_end_job(ctld_t *c, hub_job_t *job, hub_job_state_t state,
+                 int exit_code, int term_signal)
+{
+    if (end_job(c, job, state, exit_code, term_signal, false) < 0)
+        return;
     run_persist(c, job);
     run_pass_soon(c);
+}
+
+static void requeue_job(ctld_t *c, hub_job_t *job, bool skip_batch)
+{
+    if (c->virtual_nodes)
+        vjob_cancel(c, job->id);
+    else if (on_nodes(job))
+        launch_end(c, job, skip_batch);
+    if (hub_sched_requeue(c->sched, job) == 0) {
+        hub_log_info("job %u requeued", job->id);
+        run_persist(c, job);
+        run_pass_soon(c);
+    }
+}
+
+void run_requeue_job(ctld_t *c, hub_job_t *job)
+{
+    requeue_job(c, job, false);
+}
+
+void run_job_exit(ctld_t *c, hub_job_t *job, hub_job_state_t state,
+                  int exit_code, int term_signal, int64_t end_ms)
+{
+    if (job->state == HUB_JOB_COMPLETING)
+        state = HUB_JOB_CANCELLED;
+    if (state == HUB_JOB_NODE_FAIL && job->req.requeue) {
+        requeue_job(c, job, true);
+        return;
+    }
+    if (end_job(c, job, state, exit_code, term_signal, true) < 0)
+        return;
+    /* An exit resent after a reconnect ended before it arrived. */
+    if (end_ms > job->start_ms && end_ms < job->end_ms)
+        job->end_ms = end_ms;
+    run_persist(c, job);
+    run_pass_soon(c);
+}
+
+void run_fail_job(ctld_t *c, hub_job_t *job)
+{
+    if (job->state == HUB_JOB_COMPLETING)
+        run_end_job(c, job, HUB_JOB_CANCELLED, 0, SIGKILL);
+    else if (job->req.requeue)
+        run_requeue_job(c, job);
+    else
+        run_end_job(c, job, HUB_JOB_NODE_FAIL, 0, SIGKILL);
+}
+
+void run_cancel_job(ctld_t *c, hub_job_t *job, int sig)
+{
+    /* Not launched yet (start not durable): nothing runs to kill. */
+    if (c->virtual_nodes || job->state != HUB_JOB_RUNNING ||
+        launch_is_pending(c, job->id) || launch_kill(c, job, "cancelled") < 0) {
+        run_end_job(c, job, HUB_JOB_CANCELLED, 0, sig);
+        return;
+    }
+    job->state = HUB_JOB_COMPLETING;
+    hub_log_info("job %u: cancelled, waiting for its processes to end",
+                 job->id);
+    run_persist(c, job);
 }
 
 int run_signal_job(ctld_t *c, hub_job_t *job, int sig, hub_error_t *err)
 {
     if (c->virtual_nodes)
         return 0; /* virtual processes have nothing to signal */
-    return hub_errorf(err, ENOTSUP, "no node agent to deliver signal %d", sig);
-}
-
-void run_requeue_job(ctld_t *c, hub_job_t *job)
-{
-    if (c->virtual_nodes)
-        vjob_cancel(c, job->id);
-    if (hub_sched_requeue(c->sched, job) == 0) {
-        run_persist(c, job);
-        run_pass_soon(c);
-    }
+    if (launch_signal(c, job, sig, false) < 0)
+        return hub_errorf(err, ENOTCONN,
+                          "signal %d: no agent of the job's "
+                          "nodes is connected",
+                          sig);
+    return 0;
 }
 
 typedef struct node_fail {
@@ -240,25 +342,21 @@ typedef struct node_fail {
     uint32_t node;
 } node_fail_t;
 
-static bool uses_node(const hub_job_t *job, uint32_t node)
+int run_alloc_index(const hub_job_t *job, uint32_t node)
 {
     for (uint32_t i = 0; i < job->alloc.nnodes; i++) {
         if (job->alloc.nodes[i].node == node)
-            return true;
+            return (int)i;
     }
-    return false;
+    return -1;
 }
 
 static int fail_job_on(hub_job_t *job, void *arg)
 {
     node_fail_t *nf = arg;
 
-    if (job->state != HUB_JOB_RUNNING || !uses_node(job, nf->node))
-        return 0;
-    if (job->req.requeue)
-        run_requeue_job(nf->ctld, job);
-    else
-        run_end_job(nf->ctld, job, HUB_JOB_NODE_FAIL, 0, SIGKILL);
+    if (on_nodes(job) && run_alloc_index(job, nf->node) >= 0)
+        run_fail_job(nf->ctld, job);
     return 0;
 }
 

@@ -116,3 +116,106 @@ tests_unit_test_cmdutil_LDADD = sched/cmd/libcmd.la $(SCHED_UNIT_LDADD)
 tests_unit_test_sched_SOURCES = tests/unit/test_sched.c
 tests_unit_test_sched_CFLAGS = $(SCHED_UNIT_CFLAGS)
 tests_unit_test_sched_LDADD = $(SCHED_UNIT_LDADD)
+
+# MUNGE credentials, base64 and the exec service (launcher/hubd/exec_*).
+UNIT_TESTS += tests/unit/test_auth tests/unit/test_base64 \
+	tests/unit/test_exec_req tests/unit/test_exec_svc
+noinst_HEADERS += tests/unit/munge_setup.h
+EXEC_UNIT_CFLAGS = $(UNIT_CFLAGS) $(UV_CFLAGS) -iquote $(srcdir)/launcher/hubd
+
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c tests/unit/munge_setup.c
+tests_unit_test_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_auth_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_base64_SOURCES = tests/unit/test_base64.c
+tests_unit_test_base64_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_base64_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_exec_req_SOURCES = tests/unit/test_exec_req.c \
+	launcher/hubd/exec_req.c
+tests_unit_test_exec_req_CFLAGS = $(EXEC_UNIT_CFLAGS)
+tests_unit_test_exec_req_LDADD = $(UNIT_LDADD)
+
+# Runs launcher/hub-jobstart (found through HUB_BUILDDIR).
+tests_unit_test_exec_svc_SOURCES = tests/unit/test_exec_svc.c \
+	tests/unit/munge_setup.c $(EXEC_SVC_SOURCES)
+tests_unit_test_exec_svc_CFLAGS = $(EXEC_UNIT_CFLAGS)
+tests_unit_test_exec_svc_LDADD = $(UNIT_LDADD) $(UV_LIBS) $(PTHREAD_LIBS)
+
+# The unit tests alone (CI runs them under ASan+UBSan: scripts/test.sh
+# --sanitizers).
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)'
+.PHONY: check-unit
+
+# hubctld's translations for node agents, built from its source file.
+UNIT_TESTS += tests/unit/test_ctld_nodes
+tests_unit_test_ctld_nodes_SOURCES = tests/unit/test_ctld_nodes.c \
+	sched/hubctld/agent_wire.c
+tests_unit_test_ctld_nodes_CFLAGS = $(SCHED_UNIT_CFLAGS) $(UV_CFLAGS) \
+	-iquote $(srcdir)/sched/hubctld
+tests_unit_test_ctld_nodes_LDADD = $(SCHED_UNIT_LDADD)
+
+# hubd's pure parts (environment, file names, limits, discovery), built
+# from its source files.
+UNIT_TESTS += tests/unit/test_hubd_env tests/unit/test_hubd_limits
+HUBD_UNIT_CFLAGS = $(SCHED_UNIT_CFLAGS) $(UV_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubd
+tests_unit_test_hubd_env_SOURCES = tests/unit/test_hubd_env.c \
+	launcher/hubd/job_env.c launcher/hubd/job_paths.c
+tests_unit_test_hubd_env_CFLAGS = $(HUBD_UNIT_CFLAGS)
+tests_unit_test_hubd_env_LDADD = $(SCHED_UNIT_LDADD)
+tests_unit_test_hubd_limits_SOURCES = tests/unit/test_hubd_limits.c \
+	launcher/hubd/limits.c launcher/hubd/discover.c
+tests_unit_test_hubd_limits_CFLAGS = $(HUBD_UNIT_CFLAGS)
+tests_unit_test_hubd_limits_LDADD = $(SCHED_UNIT_LDADD)
+
+# float <-> bf16/fp16 (libhubjob's half.c, compiled in: no MPI needed).
+check_PROGRAMS += tests/unit/test_half
+TESTS += tests/unit/test_half
+tests_unit_test_half_SOURCES = tests/unit/test_half.c \
+	launcher/hubjob/half.c launcher/hubjob/half.h
+tests_unit_test_half_CFLAGS = $(UNIT_CFLAGS) -iquote $(srcdir)/launcher/hubjob
+tests_unit_test_half_LDADD = $(CMOCKA_LIBS) -lm
+
+# libhubjob's checkpoints on one rank (MPI singleton); many ranks and
+# killed ranks are tests/mpi/ckpt_*.sh.
+check_PROGRAMS += tests/unit/test_hubjob_ckpt
+TESTS += tests/unit/test_hubjob_ckpt
+tests_unit_test_hubjob_ckpt_SOURCES = tests/unit/test_hubjob_ckpt.c \
+	tests/mpi/ckpt_fixture.c tests/mpi/ckpt_fixture.h \
+	launcher/hubjob/crc32c.c launcher/hubjob/crc32c.h
+tests_unit_test_hubjob_ckpt_CFLAGS = $(UNIT_CFLAGS) $(MPI_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubjob -iquote $(srcdir)/tests/mpi
+tests_unit_test_hubjob_ckpt_LDADD = launcher/hubjob/libhubjob.la \
+	$(CMOCKA_LIBS) $(MPI_LIBS) $(PTHREAD_LIBS)
+
+# libhubjob (one rank; MPI_Init works as a singleton without mpirun). As
+# root, Open MPI wants the two variables below even for a singleton.
+HUBJOB_UNIT_CFLAGS = $(UNIT_CFLAGS) $(MPI_CFLAGS) $(HDF5_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubjob
+HUBJOB_UNIT_LDADD = launcher/hubjob/libhubjob.la $(UNIT_LDADD) \
+	$(MPI_LIBS) $(HDF5_LIBS) -lm
+HUBJOB_UNIT_TESTS = tests/unit/test_hubjob_env tests/unit/test_hubjob_metrics
+check_PROGRAMS += $(HUBJOB_UNIT_TESTS)
+TESTS += $(HUBJOB_UNIT_TESTS)
+tests_unit_test_hubjob_env_SOURCES = tests/unit/test_hubjob_env.c
+tests_unit_test_hubjob_env_CFLAGS = $(HUBJOB_UNIT_CFLAGS)
+tests_unit_test_hubjob_env_LDADD = $(HUBJOB_UNIT_LDADD)
+tests_unit_test_hubjob_metrics_SOURCES = tests/unit/test_hubjob_metrics.c
+tests_unit_test_hubjob_metrics_CFLAGS = $(HUBJOB_UNIT_CFLAGS)
+tests_unit_test_hubjob_metrics_LDADD = $(HUBJOB_UNIT_LDADD)
+AM_TESTS_ENVIRONMENT += \
+	OMPI_ALLOW_RUN_AS_ROOT=1; export OMPI_ALLOW_RUN_AS_ROOT; \
+	OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM;
+
+# The GPT model's layers against double-precision references and finite
+# differences (benchmarks/gpt; needs OpenBLAS).
+if HAVE_OPENBLAS
+UNIT_TESTS += tests/unit/test_gpt_grad
+tests_unit_test_gpt_grad_SOURCES = tests/unit/test_gpt_grad.c
+tests_unit_test_gpt_grad_CFLAGS = $(UNIT_CFLAGS) $(openblas_CFLAGS) \
+	-iquote $(srcdir)/benchmarks/gpt
+tests_unit_test_gpt_grad_LDADD = benchmarks/gpt/libgpt.la \
+	launcher/hubjob/libhubjob.la $(UNIT_LDADD) $(openblas_LIBS) -lm
+endif

@@ -1,0 +1,46 @@
+# benchmarks/gpt/local.mk - the GPT-2 style model trained on CPUs with
+# OpenBLAS through libhubjob: libgpt (model, layers, optimiser, data,
+# trainer), gpt-train (the training program), bench_gpt_mfu (MFU against
+# the measured CPU peak). Built when configure found OpenBLAS (its
+# variables are lower-case: openblas_CFLAGS, openblas_LIBS).
+#
+# Flags: the element-wise loops must vectorise, and a user's CFLAGS=-O2
+# comes after ours, so vectorisation is asked for explicitly (an explicit
+# -f flag outlives a later -O). -ffp-contract=off: no FMA contraction,
+# so that every ISA clone of a loop gives the same bits. No -ffast-math:
+# it reorders sums and would break run-to-run reproducibility.
+# -fno-trapping-math lets the clamps in the exp kernel become selects
+# (vectorisable); no program here enables FP traps.
+if HAVE_OPENBLAS
+GPT_CFLAGS = $(AM_CFLAGS) $(openblas_CFLAGS) $(MPI_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubjob -iquote $(srcdir)/benchmarks/gpt \
+	-O3 -ftree-vectorize -fvect-cost-model=dynamic -fno-math-errno \
+	-fno-trapping-math \
+	-ffp-contract=off
+GPT_LDADD = benchmarks/gpt/libgpt.la launcher/hubjob/libhubjob.la \
+	common/libhubcommon.la $(openblas_LIBS) $(MPI_LIBS) -lm
+
+noinst_LTLIBRARIES += benchmarks/gpt/libgpt.la
+benchmarks_gpt_libgpt_la_SOURCES = \
+	benchmarks/gpt/model.c benchmarks/gpt/model.h \
+	benchmarks/gpt/layers.c benchmarks/gpt/layers.h \
+	benchmarks/gpt/rng.c benchmarks/gpt/rng.h \
+	benchmarks/gpt/adamw.c benchmarks/gpt/adamw.h \
+	benchmarks/gpt/data.c benchmarks/gpt/data.h \
+	benchmarks/gpt/trainer.c benchmarks/gpt/state.c \
+	benchmarks/gpt/trainer.h \
+	benchmarks/gpt/report.c benchmarks/gpt/report.h \
+	benchmarks/gpt/blas.c benchmarks/gpt/blas.h
+benchmarks_gpt_libgpt_la_CFLAGS = $(GPT_CFLAGS)
+
+noinst_PROGRAMS += benchmarks/gpt/gpt-train
+benchmarks_gpt_gpt_train_SOURCES = benchmarks/gpt/train.c
+benchmarks_gpt_gpt_train_CFLAGS = $(GPT_CFLAGS)
+benchmarks_gpt_gpt_train_LDADD = $(GPT_LDADD)
+
+BENCH_PROGS += benchmarks/gpt/bench_gpt_mfu
+benchmarks_gpt_bench_gpt_mfu_SOURCES = benchmarks/gpt/bench_gpt_mfu.c
+benchmarks_gpt_bench_gpt_mfu_CFLAGS = $(GPT_CFLAGS) -iquote $(srcdir)/benchmarks
+benchmarks_gpt_bench_gpt_mfu_LDADD = benchmarks/libbench.la $(GPT_LDADD)
+endif
+EXTRA_DIST += doc/gpt.md

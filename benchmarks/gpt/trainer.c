@@ -1,0 +1,190 @@
+/* trainer.c - one data-parallel training step and the validation loss
+ * (see trainer.h); checkpoints are in state.c. */
+#include "trainer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* rc from libhubjob as an error with its message. */
+static int hub_fail(gpt_trainer_t *tr, int rc, const char *what,
+                    hub_error_t *err)
+{
+    return hub_errorf(err, rc < 0 ? -rc : EIO, "%s: %s", what,
+                      hub_job_error(tr->ctx));
+}
+
+int gpt_trainer_create(gpt_trainer_t **out, hub_ctx_t *ctx,
+                       const gpt_data_t *data, const gpt_config_t *cfg, int Bg,
+                       int T, const gpt_adamw_t *opt, uint64_t seed,
+                       hub_error_t *err)
+{
+    int world = hub_job_world(ctx);
+    gpt_trainer_t *tr;
+
+    *out = NULL;
+    if (Bg <= 0 || Bg % world != 0)
+        return hub_errorf(err, EINVAL,
+                          "global batch %d is not a multiple of %d ranks", Bg,
+                          world);
+    if (T <= 0 || T > cfg->max_seq)
+        return hub_errorf(err, EINVAL, "sequence length %d not in 1..%d", T,
+                          cfg->max_seq);
+    if (!(tr = calloc(1, sizeof(*tr))))
+        return hub_errorf(err, ENOMEM, "out of memory");
+    tr->ctx = ctx;
+    tr->data = data;
+    tr->opt = *opt;
+    tr->Bg = Bg;
+    tr->Bl = Bg / world;
+    tr->T = T;
+    tr->rank = hub_job_rank(ctx);
+    tr->world = world;
+    tr->model = gpt_model_create(cfg, tr->Bl, T);
+    tr->tokens = calloc((size_t)tr->Bl * T, sizeof(int));
+    tr->targets = calloc((size_t)tr->Bl * T, sizeof(int));
+    if (tr->model) {
+        tr->m = calloc(tr->model->nparams, sizeof(float));
+        tr->v = calloc(tr->model->nparams, sizeof(float));
+    }
+    if (!tr->model || !tr->tokens || !tr->targets || !tr->m || !tr->v) {
+        gpt_trainer_destroy(tr);
+        return hub_errorf(err, ENOMEM, "out of memory for the %s model",
+                          cfg->name);
+    }
+    gpt_model_init(tr->model, seed);
+    gpt_cursor_init(&tr->cursor, seed);
+    *out = tr;
+    return 0;
+}
+
+void gpt_trainer_destroy(gpt_trainer_t *tr)
+{
+    if (!tr)
+        return;
+    gpt_model_destroy(tr->model);
+    free(tr->m);
+    free(tr->v);
+    free(tr->tokens);
+    free(tr->targets);
+    free(tr);
+}
+
+/* gpt_bucket_fn: average one gradient bucket over the ranks. */
+static int allreduce_bucket(void *arg, size_t offset, size_t count)
+{
+    gpt_trainer_t *tr = arg;
+    float *g = tr->model->grads + offset;
+    double t0 = now();
+    int rc =
+        hub_comm_allreduce(tr->ctx, g, g, count, HUB_DTYPE_FLOAT32, HUB_OP_AVG);
+
+    tr->times.comm_s += now() - t0;
+    return rc;
+}
+
+/* The global mean of a per-rank mean (equal slices). */
+static int average_loss(gpt_trainer_t *tr, float *loss, hub_error_t *err)
+{
+    int rc;
+
+    if (tr->world == 1)
+        return 0;
+    rc = hub_comm_allreduce(tr->ctx, loss, loss, 1, HUB_DTYPE_FLOAT32,
+                            HUB_OP_AVG);
+    return rc < 0 ? hub_fail(tr, rc, "loss all-reduce", err) : 0;
+}
+
+/* Clip the gradients and apply AdamW at tr->step. */
+static void optimise(gpt_trainer_t *tr)
+{
+    gpt_model_t *m = tr->model;
+    double t0 = now();
+
+    tr->last_norm = gpt_grad_norm(m->grads, m->nparams);
+    gpt_grad_clip(&tr->opt, m->grads, m->nparams, tr->last_norm);
+    tr->last_lr = gpt_adamw_lr(&tr->opt, tr->step);
+    gpt_adamw_update(&tr->opt, m, tr->m, tr->v, tr->step, tr->last_lr);
+    tr->times.optim_s += now() - t0;
+}
+
+int gpt_trainer_step(gpt_trainer_t *tr, float *loss, hub_error_t *err)
+{
+    int rc, T = tr->T, Bl = tr->Bl;
+    double t0;
+
+    if ((rc = hub_step_begin(tr->ctx, tr->step)) < 0)
+        return hub_fail(tr, rc, "hub_step_begin", err);
+    t0 = now();
+    gpt_data_train_batch(tr->data, &tr->cursor, tr->Bg, T, tr->rank * Bl, Bl,
+                         tr->tokens, tr->targets);
+    tr->times.data_s += now() - t0;
+    *loss = gpt_model_forward(tr->model, tr->tokens, tr->targets, Bl, T);
+    rc = gpt_model_backward(tr->model, tr->world > 1 ? allreduce_bucket : NULL,
+                            tr);
+    if (rc < 0)
+        return hub_fail(tr, rc, "gradient all-reduce", err);
+    t0 = now();
+    rc = average_loss(tr, loss, err);
+    tr->times.comm_s += now() - t0;
+    if (rc < 0)
+        return rc;
+    optimise(tr);
+    tr->step++;
+    rc = hub_step_end(tr->ctx, (int64_t)tr->Bg * T, *loss);
+    return rc < 0 ? hub_fail(tr, rc, "hub_step_end", err) : 0;
+}
+
+int gpt_trainer_val(gpt_trainer_t *tr, int nbatches, float *loss,
+                    hub_error_t *err)
+{
+    int Bl = tr->Bl, T = tr->T, profile = tr->model->profile, rc = 0;
+    double sum = 0;
+    float l;
+
+    tr->model->profile = 0; /* the profile is of training steps */
+    for (int i = 0; i < nbatches; i++) {
+        gpt_data_val_batch(tr->data, i, tr->Bg, T, tr->rank * Bl, Bl,
+                           tr->tokens, tr->targets);
+        l = gpt_model_forward(tr->model, tr->tokens, tr->targets, Bl, T);
+        if ((rc = average_loss(tr, &l, err)) < 0)
+            break;
+        sum += l;
+    }
+    tr->model->profile = profile;
+    *loss = nbatches > 0 ? (float)(sum / nbatches) : 0.0f;
+    return rc;
+}
+
+uint64_t gpt_trainer_param_hash(const gpt_trainer_t *tr)
+{
+    const unsigned char *p = (const unsigned char *)tr->model->params;
+    size_t n = tr->model->nparams * sizeof(float);
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+hub_model_t gpt_trainer_hub_model(const gpt_trainer_t *tr)
+{
+    const gpt_config_t *c = &tr->model->cfg;
+    hub_model_t m = {
+        .params = (double)gpt_model_nonembedding_params(tr->model),
+        .layers = c->layers,
+        .heads = c->heads,
+        .head_dim = c->channels / c->heads,
+        .seq_len = tr->T,
+        .name = c->name,
+    };
+    return m;
+}
