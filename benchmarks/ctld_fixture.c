@@ -102,8 +102,8 @@ double fixture_start(ctld_fixture_t *f)
     if ((f->pid = fork()) == 0) {
         freopen(log, "a", stderr);
         freopen(log, "a", stdout);
-        execl(hubctld_path(), "hubctld", "-f", f->conf, "--virtual-nodes",
-              (char *)NULL);
+        execl(hubctld_path(), "hubctld", "-f", f->conf,
+              f->agents ? "--port=0" : "--virtual-nodes", (char *)NULL);
         _exit(127);
     }
     track(0, f->pid);

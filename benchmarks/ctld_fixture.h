@@ -10,7 +10,9 @@ typedef struct ctld_fixture {
     char dir[64]; /* temp dir holding conf, state and socket */
     char conf[128];
     char socket[128];
-    pid_t pid; /* hubctld, 0 when stopped */
+    pid_t pid;  /* hubctld, 0 when stopped */
+    int agents; /* 0: --virtual-nodes; else node agents run the jobs
+                 * (agents_fixture.h) and hubctld has no TCP listener */
 } ctld_fixture_t;
 
 /* Make the temp dir and config (nnodes nodes x 8 GPUs; jobs held with

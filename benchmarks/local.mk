@@ -58,3 +58,47 @@ bench: $(BENCH_PROGS)
 
 # what smoke.sh leaves behind
 CLEANFILES += $(BENCH_PROGS:=.smoke.json)
+
+# Node agents: submit -> script started, and throughput through 4 agents
+# (hubctld and hubd on this machine, agents_fixture.[ch]).
+benchmarks_libbench_la_SOURCES += benchmarks/agents_fixture.c \
+	benchmarks/agents_fixture.h
+BENCH_PROGS += benchmarks/bench_launch benchmarks/bench_throughput
+benchmarks_bench_launch_SOURCES = benchmarks/bench_launch.c
+benchmarks_bench_launch_CFLAGS = $(BENCH_CFLAGS)
+benchmarks_bench_launch_LDADD = $(BENCH_LDADD)
+benchmarks_bench_throughput_SOURCES = benchmarks/bench_throughput.c
+benchmarks_bench_throughput_CFLAGS = $(BENCH_CFLAGS)
+benchmarks_bench_throughput_LDADD = $(BENCH_LDADD)
+
+# hrun: recovery time after SIGKILL of a rank (4 ranks, 100 MiB
+# checkpoint) with its phases, and launch overhead against mpirun at 2, 4
+# and 8 ranks; bench_recovery_prog is the MPI program both run (and the
+# hrun tests, tests/mpi/hrun_*.sh).
+BENCH_PROGS += benchmarks/bench_recovery
+benchmarks_bench_recovery_SOURCES = benchmarks/bench_recovery.c
+benchmarks_bench_recovery_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+benchmarks_bench_recovery_LDADD = benchmarks/libbench.la $(JANSSON_LIBS) -lm
+noinst_PROGRAMS += benchmarks/bench_recovery_prog
+benchmarks_bench_recovery_prog_SOURCES = benchmarks/bench_recovery_prog.c
+benchmarks_bench_recovery_prog_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS) \
+	-iquote $(srcdir)/launcher/hubjob
+benchmarks_bench_recovery_prog_LDADD = launcher/hubjob/libhubjob.la \
+	$(MPI_LIBS)
+
+# hrun's recovery inside a Slurm allocation beside outside Slurm: a script
+# that starts its own localhost Slurm (tests/slurm/slurm_up.sh; root).
+# `make bench-slurm` runs it at full size; smoke.sh runs it with --smoke.
+EXTRA_DIST += benchmarks/bench_slurm_recovery.sh
+CLEANFILES += benchmarks/bench_slurm_recovery.smoke.json
+bench-slurm:
+	HUB_BUILDDIR=$(abs_top_builddir) HUB_SRCDIR=$(abs_top_srcdir) \
+		$(SHELL) $(srcdir)/benchmarks/bench_slurm_recovery.sh \
+		>> bench-results.jsonl
+.PHONY: bench-slurm
+
+# hsim at scale and the inflation experiment (links libhsim).
+BENCH_PROGS += benchmarks/bench_hsim
+benchmarks_bench_hsim_SOURCES = benchmarks/bench_hsim.c
+benchmarks_bench_hsim_CFLAGS = $(BENCH_CFLAGS) -iquote $(srcdir)/sched/hsim
+benchmarks_bench_hsim_LDADD = sched/hsim/libhsim.la $(BENCH_LDADD)

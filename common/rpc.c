@@ -4,12 +4,18 @@
  * returned as messages, and `mark` is where the first frame whose header
  * was not yet checked starts. Consumed frames only advance `off`; the
  * unconsumed tail is moved to the front only when that frees at least half
- * the buffer, so each byte is moved O(1) times on average.
+ * the buffer, so each byte is moved O(1) times on average. A body that
+ * hub_rpc_reader_next_text() handed out stays in place until the next
+ * call, which releases it (consumed()).
+ *
+ * The writer grows one buffer that starts with the header's room, so a
+ * frame is encoded once and sent without a copy.
  */
 #include "rpc.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +165,19 @@ static size_t piece_bytes(const hub_rpc_reader_t *r, size_t len)
     return len < room ? len : room;
 }
 
+/* Drop consumed bytes: reset an empty buffer, free a large one. */
+static void consumed(hub_rpc_reader_t *r)
+{
+    if (r->off != r->used)
+        return;
+    r->off = r->used = r->mark = 0;
+    if (r->cap > KEEP_BYTES) {
+        free(r->buf);
+        r->buf = NULL;
+        r->cap = 0;
+    }
+}
+
 int hub_rpc_reader_feed(hub_rpc_reader_t *r, const void *data, size_t len,
                         hub_error_t *err)
 {
@@ -166,6 +185,7 @@ int hub_rpc_reader_feed(hub_rpc_reader_t *r, const void *data, size_t len,
 
     if (r->rc)
         return failed(r, err);
+    consumed(r);
     while (len > 0) {
         size_t n = piece_bytes(r, len);
         int rc;
@@ -207,38 +227,51 @@ static int parse_body(const char *body, size_t len, json_t **msg,
     return 0;
 }
 
-/* Drop consumed bytes: reset an empty buffer, free a large one. */
-static void consumed(hub_rpc_reader_t *r)
+/* The next complete frame's body, or NULL when more bytes are needed. */
+static const char *next_body(hub_rpc_reader_t *r, size_t *len)
 {
-    if (r->off != r->used)
-        return;
-    r->off = r->used = r->mark = 0;
-    if (r->cap > KEEP_BYTES) {
-        free(r->buf);
-        r->buf = NULL;
-        r->cap = 0;
-    }
+    size_t have = r->used - r->off;
+    uint32_t n;
+
+    if (have < HUB_RPC_HEADER_BYTES)
+        return NULL;
+    n = get_be32(r->buf + r->off);
+    if (have - HUB_RPC_HEADER_BYTES < n)
+        return NULL;
+    *len = n;
+    return r->buf + r->off + HUB_RPC_HEADER_BYTES;
 }
 
 int hub_rpc_reader_next(hub_rpc_reader_t *r, json_t **msg, hub_error_t *err)
 {
-    size_t have = r->used - r->off;
-    uint32_t n;
+    const char *body;
+    size_t n;
     int rc;
 
     *msg = NULL;
     if (r->rc)
         return failed(r, err);
-    if (have < HUB_RPC_HEADER_BYTES)
+    consumed(r);
+    if (!(body = next_body(r, &n)))
         return 0;
-    n = get_be32(r->buf + r->off);
-    if (have - HUB_RPC_HEADER_BYTES < n)
-        return 0;
-    rc = parse_body(r->buf + r->off + HUB_RPC_HEADER_BYTES, n, msg, &r->why);
+    rc = parse_body(body, n, msg, &r->why);
     if (rc < 0)
         return fail(r, rc, err);
     r->off += HUB_RPC_HEADER_BYTES + n;
     consumed(r);
+    return 1;
+}
+
+int hub_rpc_reader_next_text(hub_rpc_reader_t *r, const char **body,
+                             size_t *len, hub_error_t *err)
+{
+    *body = NULL;
+    if (r->rc)
+        return failed(r, err);
+    consumed(r);
+    if (!(*body = next_body(r, len)))
+        return 0;
+    r->off += HUB_RPC_HEADER_BYTES + *len;
     return 1;
 }
 
@@ -263,33 +296,233 @@ ssize_t hub_rpc_read_fd(hub_rpc_reader_t *r, int fd, hub_error_t *err)
     return n;
 }
 
+/* ---- the writer --------------------------------------------------------- */
+
+/* First allocation: most frames are small answers and events. */
+#define WRITER_START_BYTES 256
+
+/* Bytes of a string escaped per reservation (string_piece). */
+#define STRING_PIECE_BYTES 4096
+
+void hub_rpc_writer_init(hub_rpc_writer_t *w)
+{
+    memset(w, 0, sizeof(*w));
+}
+
+void hub_rpc_writer_fini(hub_rpc_writer_t *w)
+{
+    if (!w)
+        return;
+    free(w->buf);
+    hub_rpc_writer_init(w);
+}
+
+/* Room for n more bytes at w->buf + w->len; false after an error. */
+static bool writer_reserve(hub_rpc_writer_t *w, size_t n)
+{
+    size_t cap = w->cap ? w->cap : WRITER_START_BYTES;
+    char *p;
+
+    if (w->rc)
+        return false;
+    if (w->len == 0)
+        w->len = HUB_RPC_HEADER_BYTES;
+    if (n > HUB_RPC_HEADER_BYTES + HUB_RPC_FRAME_MAX - w->len) {
+        w->rc = -EMSGSIZE;
+        return false;
+    }
+    if (w->len + n <= w->cap)
+        return true;
+    while (cap < w->len + n)
+        cap *= 2;
+    if (!(p = realloc(w->buf, cap))) {
+        w->rc = -ENOMEM;
+        return false;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return true;
+}
+
+void hub_rpc_writer_raw(hub_rpc_writer_t *w, const char *text, size_t n)
+{
+    if (!writer_reserve(w, n))
+        return;
+    memcpy(w->buf + w->len, text, n);
+    w->len += n;
+}
+
+void hub_rpc_writer_text(hub_rpc_writer_t *w, const char *text)
+{
+    hub_rpc_writer_raw(w, text, strlen(text));
+}
+
+/* Bytes of the UTF-8 sequence at s (n bytes there), or 0 where none is
+ * valid: overlong forms, surrogates and code points above U+10FFFF are
+ * not (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
+        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/* Write the escaped form of the byte or sequence at s; returns the input
+ * bytes it stands for. */
+static size_t escape_one(const unsigned char *s, size_t n, char **out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = s[0] < 0x80 ? 1 : utf8_len(s, n);
+    char *o = *out;
+
+    if (s[0] == '"' || s[0] == '\\') {
+        *o++ = '\\';
+        *o++ = (char)s[0];
+    } else if (s[0] < 0x20) {
+        memcpy(o, "\\u00", 4);
+        o[4] = hex[s[0] >> 4];
+        o[5] = hex[s[0] & 0xF];
+        o += 6;
+    } else if (len == 0) {
+        memcpy(o, "\\ufffd", 6); /* not UTF-8: the replacement character */
+        o += 6;
+        len = 1;
+    } else {
+        memcpy(o, s, len);
+        o += len;
+    }
+    *out = o;
+    return len;
+}
+
+/* Escape up to STRING_PIECE_BYTES of the n bytes at s (a sequence that
+ * straddles the end is taken whole); returns the bytes taken. Pieces keep
+ * the room reserved ahead (6 bytes out per byte in at most: "\u001f",
+ * "\ufffd") small, so that long strings are not refused early. */
+static size_t string_piece(hub_rpc_writer_t *w, const unsigned char *s,
+                           size_t n)
+{
+    size_t max = n < STRING_PIECE_BYTES ? n : STRING_PIECE_BYTES, i = 0;
+    char *o;
+
+    if (!writer_reserve(w, 6 * max + 6))
+        return n;
+    o = w->buf + w->len;
+    while (i < max) {
+        if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+            *o++ = (char)s[i++];
+        else
+            i += escape_one(s + i, n - i, &o);
+    }
+    w->len = (size_t)(o - w->buf);
+    return i;
+}
+
+void hub_rpc_writer_string(hub_rpc_writer_t *w, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    hub_rpc_writer_text(w, "\"");
+    for (size_t i = 0; i < n;)
+        i += string_piece(w, u + i, n - i);
+    hub_rpc_writer_text(w, "\"");
+}
+
+void hub_rpc_writer_int(hub_rpc_writer_t *w, int64_t v)
+{
+    char digits[24], *p = digits + sizeof(digits);
+    uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    hub_rpc_writer_raw(w, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+static int dump_piece(const char *text, size_t n, void *arg)
+{
+    hub_rpc_writer_t *w = arg;
+
+    hub_rpc_writer_raw(w, text, n);
+    return w->rc ? -1 : 0;
+}
+
+void hub_rpc_writer_json(hub_rpc_writer_t *w, const json_t *v)
+{
+    int rc;
+
+    if (w->rc)
+        return;
+    rc = json_dump_callback(v, dump_piece, w, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (rc < 0 && w->rc == 0)
+        w->rc = -ENOMEM; /* jansson's own allocation failed */
+}
+
+void hub_rpc_writer_open(hub_rpc_writer_t *w, const json_t *obj)
+{
+    hub_rpc_writer_json(w, obj);
+    if (w->rc == 0)
+        w->len--; /* the '}' */
+}
+
+void hub_rpc_writer_key(hub_rpc_writer_t *w, const char *key)
+{
+    if (w->rc == 0 && w->len > 0 && w->buf[w->len - 1] != '{')
+        hub_rpc_writer_text(w, ",");
+    hub_rpc_writer_string(w, key, strlen(key));
+    hub_rpc_writer_text(w, ":");
+}
+
+int hub_rpc_writer_finish(hub_rpc_writer_t *w, char **frame, size_t *len,
+                          hub_error_t *err)
+{
+    int rc = w->rc ? w->rc : w->len <= HUB_RPC_HEADER_BYTES ? -EINVAL : 0;
+
+    if (rc < 0) {
+        hub_rpc_writer_fini(w);
+        if (rc == -EMSGSIZE)
+            return hub_errorf(err, EMSGSIZE,
+                              "rpc: message exceeds the frame maximum of "
+                              "%u bytes",
+                              HUB_RPC_FRAME_MAX);
+        if (rc == -EINVAL)
+            return hub_errorf(err, EINVAL, "rpc: empty message");
+        return hub_errorf(err, ENOMEM, "rpc: out of memory encoding");
+    }
+    put_be32(w->buf, (uint32_t)(w->len - HUB_RPC_HEADER_BYTES));
+    *frame = w->buf;
+    *len = w->len;
+    hub_rpc_writer_init(w);
+    return 0;
+}
+
 int hub_rpc_encode(const json_t *msg, char **buf, size_t *len, hub_error_t *err)
 {
-    size_t n;
-    char *b;
+    hub_rpc_writer_t w;
 
     if (!json_is_object(msg))
         return hub_errorf(err, EINVAL,
                           "rpc: a message must be a JSON "
                           "object");
-    n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
-    if (n == 0)
-        return hub_errorf(err, ENOMEM, "rpc: cannot encode the message");
-    if (n > HUB_RPC_FRAME_MAX)
-        return hub_errorf(err, EMSGSIZE,
-                          "rpc: message of %zu bytes exceeds the frame "
-                          "maximum of %u bytes",
-                          n, HUB_RPC_FRAME_MAX);
-    if (!(b = malloc(HUB_RPC_HEADER_BYTES + n)))
-        return hub_errorf(err, ENOMEM, "rpc: out of memory encoding");
-    if (json_dumpb(msg, b + HUB_RPC_HEADER_BYTES, n, JSON_COMPACT) != n) {
-        free(b);
-        return hub_errorf(err, ENOMEM, "rpc: cannot encode the message");
-    }
-    put_be32(b, (uint32_t)n);
-    *buf = b;
-    *len = HUB_RPC_HEADER_BYTES + n;
-    return 0;
+    hub_rpc_writer_init(&w);
+    hub_rpc_writer_json(&w, msg);
+    return hub_rpc_writer_finish(&w, buf, len, err);
 }
 
 static long long now_ms(void)
@@ -367,14 +600,28 @@ static int peer_closed(const hub_rpc_reader_t *r, hub_error_t *err)
     return hub_errorf(err, ECONNRESET, "rpc: peer closed the connection");
 }
 
-int hub_rpc_recv(int fd, hub_rpc_reader_t *r, json_t **msg, int timeout_ms,
-                 hub_error_t *err)
+/* What a receive waits for: a parsed message (msg), or a frame's text. */
+typedef struct take {
+    json_t **msg;
+    const char **body;
+    size_t *len;
+} take_t;
+
+static int take_next(hub_rpc_reader_t *r, const take_t *t, hub_error_t *err)
+{
+    if (t->msg)
+        return hub_rpc_reader_next(r, t->msg, err);
+    return hub_rpc_reader_next_text(r, t->body, t->len, err);
+}
+
+static int recv_frame(int fd, hub_rpc_reader_t *r, const take_t *t,
+                      int timeout_ms, hub_error_t *err)
 {
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     ssize_t n;
     int rc;
 
-    while ((rc = hub_rpc_reader_next(r, msg, err)) == 0) {
+    while ((rc = take_next(r, t, err)) == 0) {
         if ((rc = wait_fd(fd, POLLIN, deadline)) < 0)
             return hub_errorf(err, -rc, "rpc: poll: %s", strerror(-rc));
         if (rc == 0)
@@ -387,4 +634,20 @@ int hub_rpc_recv(int fd, hub_rpc_reader_t *r, json_t **msg, int timeout_ms,
             return (int)n;
     }
     return rc < 0 ? rc : 0;
+}
+
+int hub_rpc_recv(int fd, hub_rpc_reader_t *r, json_t **msg, int timeout_ms,
+                 hub_error_t *err)
+{
+    take_t t = {.msg = msg};
+
+    return recv_frame(fd, r, &t, timeout_ms, err);
+}
+
+int hub_rpc_recv_text(int fd, hub_rpc_reader_t *r, const char **body,
+                      size_t *len, int timeout_ms, hub_error_t *err)
+{
+    take_t t = {.body = body, .len = len};
+
+    return recv_frame(fd, r, &t, timeout_ms, err);
 }

@@ -135,3 +135,12 @@ int hub_client_call(hub_client_t *c, json_t *req, json_t **resp, int timeout_ms,
     int rc = hub_client_send(c, req, err);
     return rc < 0 ? rc : hub_client_recv(c, resp, timeout_ms, err);
 }
+
+int hub_client_call_text(hub_client_t *c, json_t *req, const char **text,
+                         size_t *len, int timeout_ms, hub_error_t *err)
+{
+    int rc = hub_client_send(c, req, err);
+    return rc < 0 ? rc
+                  : hub_rpc_recv_text(c->fd, c->reader, text, len, timeout_ms,
+                                      err);
+}

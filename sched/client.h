@@ -35,6 +35,15 @@ void hub_client_close(hub_client_t *c);
 int hub_client_call(hub_client_t *c, json_t *req, json_t **resp, int timeout_ms,
                     hub_error_t *err);
 
+/* hub_client_call for an answer the caller reads itself, too large for
+ * jansson's parser to be quick (hqueue's table of 100,000 jobs; see
+ * cmd_call_table). Returns 0 with *text pointing at the answer's *len
+ * bytes of JSON text (not NUL-terminated, not checked), valid until the
+ * next call on c, whatever the answer's "rc" (the caller checks it); or a
+ * negative errno with err for a transport failure. */
+int hub_client_call_text(hub_client_t *c, json_t *req, const char **text,
+                         size_t *len, int timeout_ms, hub_error_t *err);
+
 /* Pipelining for throughput (benchmarks): send without waiting, then
  * receive answers in order. */
 int hub_client_send(hub_client_t *c, json_t *req, hub_error_t *err);

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "rpc.h"
 
 #define HUB_NAME_MAX 64     /* job, partition, hub, account, user names */
 #define HUB_GPU_MILLI 1000  /* milli-GPUs in one whole GPU */
@@ -214,8 +215,11 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
  * hub_job_columns: the set of columns job needs (bit c = column c; id and
  * state always), to be OR-ed over the jobs of one table.
  * hub_job_column_names: the names of the set, in column order (a JSON
- * array; NULL on ENOMEM). hub_job_to_row: the job's values for the set,
- * in the same order (NULL on ENOMEM).
+ * array; NULL on ENOMEM). hub_job_row_write: the job's values for the
+ * set, in the same order, as JSON text separated by commas (the caller
+ * writes the brackets and any cells of its own); written directly, with no
+ * jansson values, for the controller's 100,000-row answers; errors are
+ * w's (hub_rpc_writer_finish).
  * hub_job_column_find: the column called name, or -1 if the job has none
  * (an answer's own columns, such as "nodelist").
  * hub_job_column_from_json: decode v into column col of job (which starts
@@ -223,7 +227,8 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
  * with err naming the field when v is not a valid value for it. */
 uint64_t hub_job_columns(const hub_job_t *job);
 json_t *hub_job_column_names(uint64_t cols);
-json_t *hub_job_to_row(const hub_job_t *job, uint64_t cols);
+void hub_job_row_write(hub_rpc_writer_t *w, const hub_job_t *job,
+                       uint64_t cols);
 int hub_job_column_find(const char *name);
 int hub_job_column_from_json(hub_job_t *job, int col, const json_t *v,
                              hub_error_t *err);

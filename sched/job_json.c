@@ -699,38 +699,103 @@ json_t *hub_job_column_names(uint64_t cols)
     return arr;
 }
 
-static json_t *column_to_json(const hub_job_t *job, int col)
+/* The text forms below write what the converters above give as jansson
+ * values (tests/unit/test_queue_table.c compares the two). */
+static void field_write(hub_rpc_writer_t *w, const field_t *f, const void *rec)
 {
-    if (col < COL_REQ)
-        return field_to_json(&job_fields[col], job);
-    if (col < COL_KIND)
-        return field_to_json(&req_fields[col - COL_REQ], &job->req);
-    switch (col) {
-    case COL_KIND:
-        return json_string(hub_job_kind_name(job->req.kind));
-    case COL_DEPS:
-        return deps_to_json(&job->req);
-    case COL_STATE:
-        return json_string(hub_job_state_name(job->state));
-    case COL_REASON:
-        return json_string(hub_job_reason_name(job->reason));
-    default:
-        return alloc_to_json(&job->alloc);
-    }
+    const char *p = (const char *)rec + f->off;
+
+    if (f->type == F_STR)
+        hub_rpc_writer_string(w, p, strnlen(p, f->size - 1));
+    else if (f->type == F_BOOL)
+        hub_rpc_writer_text(w, field_get(f, rec) ? "true" : "false");
+    else
+        hub_rpc_writer_int(w, field_get(f, rec));
 }
 
-json_t *hub_job_to_row(const hub_job_t *job, uint64_t cols)
+static void name_write(hub_rpc_writer_t *w, const char *name)
 {
-    json_t *row = json_array();
+    hub_rpc_writer_string(w, name, strlen(name));
+}
 
-    for (int c = 0; row && c < COL_COUNT; c++) {
-        if ((cols >> c & 1) &&
-            json_array_append_new(row, column_to_json(job, c))) {
-            json_decref(row);
-            return NULL;
-        }
+static void deps_write(hub_rpc_writer_t *w, const hub_job_req_t *req)
+{
+    uint32_t n = req->ndeps < HUB_JOB_MAX_DEPS ? req->ndeps : HUB_JOB_MAX_DEPS;
+
+    hub_rpc_writer_text(w, "[");
+    for (uint32_t i = 0; i < n; i++) {
+        hub_rpc_writer_text(w, i ? ",{\"type\":" : "{\"type\":");
+        name_write(w, hub_dep_type_name(req->deps[i].type));
+        hub_rpc_writer_text(w, ",\"job_id\":");
+        hub_rpc_writer_int(w, req->deps[i].job_id);
+        hub_rpc_writer_text(w, "}");
     }
-    return row;
+    hub_rpc_writer_text(w, "]");
+}
+
+static void alloc_node_write(hub_rpc_writer_t *w, const hub_alloc_node_t *an)
+{
+    int used = HUB_NODE_MAX_GPUS;
+
+    while (used > 0 && an->gpu_milli[used - 1] == 0)
+        used--;
+    hub_rpc_writer_text(w, "{\"node\":");
+    hub_rpc_writer_int(w, an->node);
+    hub_rpc_writer_text(w, ",\"cpus\":");
+    hub_rpc_writer_int(w, an->cpus);
+    hub_rpc_writer_text(w, ",\"mem_mb\":");
+    hub_rpc_writer_int(w, an->mem_mb > INT64_MAX ? INT64_MAX
+                                                 : (int64_t)an->mem_mb);
+    hub_rpc_writer_text(w, ",\"gpu_milli\":[");
+    for (int g = 0; g < used; g++) {
+        if (g)
+            hub_rpc_writer_text(w, ",");
+        hub_rpc_writer_int(w, an->gpu_milli[g]);
+    }
+    hub_rpc_writer_text(w, "]}");
+}
+
+static void alloc_write(hub_rpc_writer_t *w, const hub_alloc_t *alloc)
+{
+    hub_rpc_writer_text(w, "[");
+    for (uint32_t i = 0; alloc->nodes && i < alloc->nnodes; i++) {
+        if (i)
+            hub_rpc_writer_text(w, ",");
+        alloc_node_write(w, &alloc->nodes[i]);
+    }
+    hub_rpc_writer_text(w, "]");
+}
+
+static void column_write(hub_rpc_writer_t *w, const hub_job_t *job, int col)
+{
+    if (col < COL_REQ)
+        field_write(w, &job_fields[col], job);
+    else if (col < COL_KIND)
+        field_write(w, &req_fields[col - COL_REQ], &job->req);
+    else if (col == COL_KIND)
+        name_write(w, hub_job_kind_name(job->req.kind));
+    else if (col == COL_DEPS)
+        deps_write(w, &job->req);
+    else if (col == COL_STATE)
+        name_write(w, hub_job_state_name(job->state));
+    else if (col == COL_REASON)
+        name_write(w, hub_job_reason_name(job->reason));
+    else
+        alloc_write(w, &job->alloc);
+}
+
+void hub_job_row_write(hub_rpc_writer_t *w, const hub_job_t *job, uint64_t cols)
+{
+    bool first = true;
+
+    for (int c = 0; c < COL_COUNT; c++) {
+        if (!(cols >> c & 1))
+            continue;
+        if (!first)
+            hub_rpc_writer_text(w, ",");
+        column_write(w, job, c);
+        first = false;
+    }
 }
 
 int hub_job_column_find(const char *name)

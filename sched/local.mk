@@ -77,9 +77,11 @@ sched_cmd_hcancel_LDADD = $(CMD_LDADD)
 sched_cmd_hinfo_SOURCES = sched/cmd/hinfo.c
 sched_cmd_hinfo_CFLAGS = $(CMD_CFLAGS)
 sched_cmd_hinfo_LDADD = $(CMD_LDADD)
-sched_cmd_hacct_SOURCES = sched/cmd/hacct.c
-sched_cmd_hacct_CFLAGS = $(CMD_CFLAGS)
-sched_cmd_hacct_LDADD = $(CMD_LDADD)
+# hacct reads the MFU and goodput of job files with libhubjob's reader.
+sched_cmd_hacct_SOURCES = sched/cmd/hacct.c sched/cmd/hacct_perf.c \
+	sched/cmd/hacct_perf.h
+sched_cmd_hacct_CFLAGS = $(CMD_CFLAGS) $(JOBREAD_CFLAGS)
+sched_cmd_hacct_LDADD = $(CMD_LDADD) launcher/hubjob/report/libjobread.la
 sched_cmd_hcontrol_SOURCES = sched/cmd/hcontrol.c
 sched_cmd_hcontrol_CFLAGS = $(CMD_CFLAGS)
 sched_cmd_hcontrol_LDADD = $(CMD_LDADD)

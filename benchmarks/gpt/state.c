@@ -89,19 +89,18 @@ int gpt_trainer_save(gpt_trainer_t *tr, hub_error_t *err)
     return 0;
 }
 
-int gpt_trainer_resume(gpt_trainer_t *tr, hub_error_t *err)
+/* Read checkpoint step into the trainer: 0, -EBADMSG when a rank found
+ * it damaged (hub_ckpt_latest then offers the one before), or an error. */
+static int restore_step(gpt_trainer_t *tr, int64_t step, hub_error_t *err)
 {
-    int64_t step, want[HEADER_LEN], hdr[HEADER_LEN], cursor[CURSOR_LEN];
+    int64_t want[HEADER_LEN], hdr[HEADER_LEN], cursor[CURSOR_LEN];
     const char *failed = "";
-    int rc;
+    int rc, end;
 
-    if ((rc = hub_ckpt_latest(tr->ctx, &step)) == -ENOENT)
-        return rc;
-    if (rc < 0)
-        return hub_errorf(err, -rc, "finding a checkpoint: %s",
-                          hub_job_error(tr->ctx));
     header(tr, want);
     rc = transfer(tr, step, want, hdr, cursor, &failed);
+    if ((end = hub_ckpt_read_end(tr->ctx, step)) == -EBADMSG)
+        return end;
     if (rc == -EPROTO && (hdr[0] != want[0] || hdr[1] != want[1]))
         return hub_errorf(err, EPROTO,
                           "checkpoint %" PRId64 " is not a GPT checkpoint "
@@ -112,10 +111,26 @@ int gpt_trainer_resume(gpt_trainer_t *tr, hub_error_t *err)
                           "checkpoint %" PRId64 " is of another model or "
                           "batch shape than --config/--batch/--seq ask for",
                           step);
-    if (rc < 0)
-        return hub_errorf(err, -rc, "checkpoint %" PRId64 " (%s): %s", step,
-                          failed, hub_job_error(tr->ctx));
+    if (rc < 0 || end < 0)
+        return hub_errorf(err, rc < 0 ? -rc : -end,
+                          "checkpoint %" PRId64 " (%s): %s", step,
+                          rc < 0 ? failed : "read end", hub_job_error(tr->ctx));
     cursor_unpack(&tr->cursor, cursor);
     tr->step = step;
     return 0;
+}
+
+int gpt_trainer_resume(gpt_trainer_t *tr, hub_error_t *err)
+{
+    int64_t step;
+    int rc;
+
+    /* hubjob.h's restore loop: a damaged step is skipped next time. */
+    while ((rc = hub_ckpt_latest(tr->ctx, &step)) == 0)
+        if ((rc = restore_step(tr, step, err)) != -EBADMSG)
+            return rc;
+    if (rc == -ENOENT)
+        return rc;
+    return hub_errorf(err, -rc, "finding a checkpoint: %s",
+                      hub_job_error(tr->ctx));
 }

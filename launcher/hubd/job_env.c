@@ -236,6 +236,41 @@ static void set_hub(envb_t *b, const jobenv_in_t *in)
     }
 }
 
+/* Whether the builder holds name with a non-empty value. */
+static bool has_value(const envb_t *b, const char *name)
+{
+    long i = find(b, name, strlen(name));
+
+    return i >= 0 && b->v[i][strlen(name) + 1] != '\0';
+}
+
+/* libhubjob's job file, made explicit so that a script that changes
+ * directory still writes it where accounting looks: the user's
+ * HUB_JOB_FILE or HUB_METRICS_FILE when set, else <workdir>/hubjob-<job
+ * id>.h5. hubctld's acct answer (op_query.c, job_file) follows the same
+ * rule; doc/commands.md (hacct) states it. */
+static void set_job_file(envb_t *b, const jobenv_in_t *in)
+{
+    const char *wd = in->spec ? in->spec->workdir : NULL;
+
+    if (!wd || !wd[0] || has_value(b, "HUB_JOB_FILE") ||
+        has_value(b, "HUB_METRICS_FILE"))
+        return;
+    setf(b, "HUB_JOB_FILE", "%s%shubjob-%u.h5", wd,
+         wd[strlen(wd) - 1] == '/' ? "" : "/", in->job->id);
+}
+
+/* Open MPI's daemons share the node topology through a memory segment
+ * mapped at a "hole" of their address space; an orted started through
+ * hub-exec crashed there (hwloc_shmem_topology_write) under load, while
+ * the segment only saves each rank a topology discovery. Off unless the
+ * job chose otherwise. */
+static void set_mpi_defaults(envb_t *b)
+{
+    if (!has_value(b, "OMPI_MCA_rtc_hwloc_vmhole"))
+        setf(b, "OMPI_MCA_rtc_hwloc_vmhole", "%s", "none");
+}
+
 char **jobenv_build(const jobenv_in_t *in, hub_error_t *err)
 {
     envb_t b = {0};
@@ -249,6 +284,8 @@ char **jobenv_build(const jobenv_in_t *in, hub_error_t *err)
     set_hub(&b, in);
     if (in->extra)
         rc = set_extra(&b, in->extra, err);
+    set_job_file(&b, in);
+    set_mpi_defaults(&b);
     if (rc == 0 && b.oom)
         rc = hub_errorf(err, ENOMEM, "job environment: out of memory");
     if (rc < 0) {

@@ -182,6 +182,7 @@ void ckpt_fini(hub_ctx_t *ctx)
     free(st->t);
     ckpt_async_free(st);
     ckpt_read_reset(st);
+    ckpt_read_forget_bad(st);
     free(st);
     ctx->ckpt = NULL;
 }
@@ -208,11 +209,12 @@ int hub_ckpt_begin(hub_ctx_t *ctx, int64_t step, int flags)
         return ctx_error(ctx, EINVAL,
                          "checkpoint step-%" PRId64 " is not committed yet",
                          st->step);
-    if (step < 0 || (flags & ~HUB_CKPT_ASYNC))
+    if (step < 0 || (flags & ~(HUB_CKPT_ASYNC | HUB_CKPT_ASYNC_NOCOPY)))
         return ctx_error(ctx, EINVAL, "hub_ckpt_begin: bad step or flags");
     if (join_writer(ctx) < 0)
         ckpt_warn(st, "%s", ctx->error);
     ckpt_read_reset(st);
+    ckpt_read_forget_bad(st);
     if (st->rank == 0)
         rc = ckpt_prepare_dir(st, step, &err);
     MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
@@ -222,7 +224,7 @@ int hub_ckpt_begin(hub_ctx_t *ctx, int64_t step, int flags)
     clear_tensors(st);
     st->open = true;
     st->step = step;
-    st->flags = flags;
+    st->flags = flags & HUB_CKPT_ASYNC_NOCOPY ? flags | HUB_CKPT_ASYNC : flags;
     st->begin_s = ckpt_now();
     return 0;
 }
@@ -297,7 +299,7 @@ int hub_ckpt_add(hub_ctx_t *ctx, const char *name, const void *data,
                               .ndims = ndims,
                               .bytes = bytes};
     memcpy(t->dims, dims, (size_t)ndims * sizeof(*dims));
-    if ((st->flags & HUB_CKPT_ASYNC) &&
+    if ((st->flags & HUB_CKPT_ASYNC) && !(st->flags & HUB_CKPT_ASYNC_NOCOPY) &&
         ckpt_async_copy(st, st->nt, data, bytes) < 0) {
         free(t->name);
         return ctx_error(ctx, ENOMEM, "tensor '%s': no memory for its copy",

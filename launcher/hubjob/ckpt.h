@@ -6,7 +6,10 @@
  *   ckpt_finish.c rank 0's part of a commit: index, marker, pruning
  *   ckpt_json.c   per-rank fragments and index.json, written and parsed
  *   ckpt_fs.c     durable small files, directory fsync, step listing
- *   ckpt_read.c   verification, hub_ckpt_latest and hub_ckpt_read
+ *   ckpt_latest.c hub_ckpt_latest: the newest step whose structure is
+ *                 sound and that no read found damaged
+ *   ckpt_read.c   hub_ckpt_read (data and checksum in one pass),
+ *                 hub_ckpt_read_end, the per-file checks
  *   ckpt_async.c  the background writer
  *
  * On disk (doc/hubjob.md, "Checkpoints"):
@@ -67,6 +70,7 @@ struct ckpt_entry {
     uint64_t dims[CKPT_MAX_DIMS];
     uint64_t bytes;
     uint32_t crc;
+    uint64_t offset; /* of the data in the file, once the part is located */
 };
 
 /* One rank's part of a checkpoint as the index lists it. */
@@ -74,11 +78,13 @@ struct ckpt_part {
     uint64_t file_bytes; /* size of rank-<r>.h5 when it was durable */
     size_t n;
     struct ckpt_entry *e;
-    /* hub_ckpt_latest verified what this rank reads of the file, then
-     * (device, inode, mtime): hub_ckpt_read trusts it while unchanged */
-    bool verified;
-    uint64_t dev, ino;
-    int64_t mtime_ns;
+    bool located; /* the offsets of the entries this rank reads are set */
+};
+
+/* A step that hub_ckpt_read found damaged, and why ("corrupt (...)"). */
+struct ckpt_bad {
+    int64_t step;
+    hub_error_t why;
 };
 
 /* A parsed index.json. */
@@ -115,6 +121,10 @@ struct ckpt_state {
     /* restore (ckpt_read.c) */
     struct ckpt_index *index; /* of the last step looked at, or NULL */
     int64_t resumed_step;     /* metrics_resumed was called for it */
+    bool damaged;             /* a read of index->step found damage ... */
+    hub_error_t damage;       /* ... and why (the first) */
+    struct ckpt_bad *bad;     /* steps hub_ckpt_read_end agreed are bad; */
+    size_t nbad;              /* hub_ckpt_latest skips them */
 
     int signum; /* the checkpoint-request signal, 0 for none */
 };
@@ -212,8 +222,28 @@ bool ckpt_exists(const char *path);
 
 /* ---- ckpt_read.c ------------------------------------------------------- */
 
-/* Forget the restore state (the index and what was verified). */
+/* Forget the restore state (the index and damage seen by reads). */
 void ckpt_read_reset(struct ckpt_state *st);
+
+/* Forget the steps found bad as well (a new checkpoint may reuse one). */
+void ckpt_read_forget_bad(struct ckpt_state *st);
+
+/* Whether this rank reads entry e of part p (its own; rank 0's
+ * replicated ones). */
+bool ckpt_wanted(const struct ckpt_state *st, int p,
+                 const struct ckpt_entry *e);
+
+/* Check part p of idx without reading its data: rank-<p>.h5 exists, has
+ * the recorded size, opens as HDF5 and holds every entry this rank reads
+ * where (offsets set) and as large as the index says. 0, or a negative
+ * errno with why ("truncated (...)", "damaged (...)") in err. */
+int ckpt_part_check(const struct ckpt_state *st, struct ckpt_index *idx, int p,
+                    hub_error_t *err);
+
+/* Collective: 0 when every rank is ok, 1 when one is not (why, as the
+ * first rank that is not ok gives it, then on every rank), or a negative
+ * errno when MPI fails. */
+int ckpt_agree_why(hub_ctx_t *ctx, bool ok, hub_error_t *why);
 
 /* ---- ckpt_async.c ------------------------------------------------------ */
 

@@ -12,8 +12,11 @@
  *     hub_model_t m = {.params = 124e6, .layers = 12, .heads = 12,
  *                      .head_dim = 64, .seq_len = 1024};
  *     hub_job_set_model(ctx, &m);
- *     int64_t step = 0;
- *     if (hub_ckpt_latest(ctx, &step) == 0) ...hub_ckpt_read(...)
+ *     int64_t step = 0, ck;
+ *     while (hub_ckpt_latest(ctx, &ck) == 0) {     // restore (see below)
+ *         ...hub_ckpt_read(ctx, ck, ...) of every tensor...
+ *         if (hub_ckpt_read_end(ctx, ck) == 0) { step = ck; break; }
+ *     }
  *     for (; step < nsteps; step++) {
  *         hub_step_begin(ctx, step);
  *         ...forward, backward, hub_comm_allreduce(...), update...
@@ -177,6 +180,11 @@ typedef enum hub_shard {
 
 enum {
     HUB_CKPT_ASYNC = 1 << 0, /* copy now, write in a background thread */
+    /* As HUB_CKPT_ASYNC without the copy: the thread writes from the
+     * caller's memory, which must stay unchanged until hub_ckpt_wait
+     * returns or the next hub_ckpt_begin (a program may run a forward and
+     * backward pass meanwhile, but not the optimizer step). */
+    HUB_CKPT_ASYNC_NOCOPY = 1 << 1,
 };
 
 /* Collective. Start checkpoint `step` (>= 0) under hub_job_ckpt_dir():
@@ -192,7 +200,8 @@ int hub_ckpt_begin(hub_ctx_t *ctx, int64_t step, int flags);
 /* Add a tensor: its name (unique in the checkpoint, "a/b" paths allowed,
  * no leading '/'), data (host memory), dtype, ndims <= 8 and dims (this
  * rank's dims for DIM0 and PRIVATE), how it is sharded. Without
- * HUB_CKPT_ASYNC, data must stay unchanged until hub_ckpt_commit returns.
+ * HUB_CKPT_ASYNC, data must stay unchanged until hub_ckpt_commit returns
+ * (with HUB_CKPT_ASYNC_NOCOPY: until hub_ckpt_wait returns).
  * Each tensor gets a checksum (CRC32C). -EEXIST for a name added twice. */
 int hub_ckpt_add(hub_ctx_t *ctx, const char *name, const void *data,
                  hub_dtype_t dtype, int ndims, const uint64_t *dims,
@@ -211,24 +220,42 @@ int hub_ckpt_commit(hub_ctx_t *ctx);
  * writer waits for rank 0's marker); its error, or 0 (also when none). */
 int hub_ckpt_wait(hub_ctx_t *ctx);
 
-/* Collective. The newest checkpoint that is complete and whose checksums
- * verify (a torn or corrupted one is skipped with a warning on stderr
- * from rank 0, and the one before it used): 0 and *step, the same on
- * every rank, or -ENOENT when there is none. It reads every byte this
- * rank will read, so the hub_ckpt_read calls that follow find them in
- * the page cache. */
+/* Restoring is a loop, because data are checksummed as they are read
+ * into the caller's buffers (one pass over the bytes), so damage is only
+ * known once part of the state was overwritten:
+ *
+ *     while ((rc = hub_ckpt_latest(ctx, &step)) == 0) {
+ *         ...hub_ckpt_read of every tensor (-EBADMSG: go on or stop)...
+ *         if ((rc = hub_ckpt_read_end(ctx, step)) != -EBADMSG) break;
+ *     }
+ *
+ * A torn or corrupted checkpoint is thus skipped with a warning from
+ * rank 0 on stderr and the one before it used. */
+
+/* Collective. The newest checkpoint that is complete, sound in its
+ * structure (marker, index, file sizes, HDF5 metadata that place each
+ * tensor where the index says; no data are read) and that no earlier
+ * hub_ckpt_read_end of this process refused: 0 and *step, the same on
+ * every rank, or -ENOENT when there is none. Steps skipped are warned
+ * about on stderr by rank 0. */
 int hub_ckpt_latest(hub_ctx_t *ctx, int64_t *step);
 
 /* Read tensor `name` of checkpoint `step` into data, which holds the
  * dims given (this rank's slice for DIM0, its own for PRIVATE: the job
  * must have as many ranks as when it saved for those; REPLICATED ones
  * read on any rank); dtype and dims must match what was saved (-EINVAL),
- * -ENOENT for a name it does not have. The checksum is verified (here,
- * or by hub_ckpt_latest for an unchanged file): -EBADMSG on a mismatch,
- * data then undefined. The first successful read records the "resume"
- * event. */
+ * -ENOENT for a name it does not have. The bytes are checksummed on the
+ * way: -EBADMSG on a mismatch (-EIO, -ENOENT for a file truncated or
+ * gone), data then undefined and the step damaged for
+ * hub_ckpt_read_end. */
 int hub_ckpt_read(hub_ctx_t *ctx, int64_t step, const char *name, void *data,
                   hub_dtype_t dtype, int ndims, const uint64_t *dims);
+
+/* Collective, after this rank's hub_ckpt_read calls of step: 0 when no
+ * rank's read of it found damage (the "resume" event is then recorded),
+ * else -EBADMSG on every rank, and the next hub_ckpt_latest skips step
+ * with the first damage found as the reason. */
+int hub_ckpt_read_end(hub_ctx_t *ctx, int64_t step);
 
 /* Collective. 1 on every rank when a checkpoint was requested from
  * outside on any rank since the last time this returned 1: the checkpoint

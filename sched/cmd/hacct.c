@@ -6,7 +6,8 @@
  * '|'-separated text (-P) or as the answer's JSON (--json). The window is
  * sacct's: from midnight today (from the epoch when -j names jobs) to
  * now. Without -u or --allusers only the caller's jobs are listed, all
- * users' for root.
+ * users' for root. The MFU and Goodput columns come from each job's HDF5
+ * job file (hacct_perf.c); --report JOB runs hub-report on one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmdutil.h"
+#include "hacct_perf.h"
 #include "units.h"
 
 static const char usage_text[] =
@@ -33,6 +35,8 @@ static const char usage_text[] =
     "  -P, --parsable2       values separated by '|', nothing cut\n"
     "      --csv             comma-separated values with a header\n"
     "      --json            the controller's answer as JSON\n"
+    "      --report=JOB      run hub-report on JOB's job file (summary,\n"
+    "                        plot of MFU and loss)\n"
     "  -X, --allocations     accepted for sacct users (no job steps here)\n"
     "      --helpformat      list the fields -o accepts\n"
     "      --help            this text\n"
@@ -40,7 +44,7 @@ static const char usage_text[] =
     "TIME: YYYY-MM-DD[THH:MM[:SS]], HH:MM[:SS], now, now-1hour,\n"
     "now-2days, today, midnight, noon, tomorrow.\n";
 
-enum { OPT_CSV = 256, OPT_JSON, OPT_HELP, OPT_HELPFORMAT };
+enum { OPT_CSV = 256, OPT_JSON, OPT_HELP, OPT_HELPFORMAT, OPT_REPORT };
 
 static const struct option longopts[] = {
     {"starttime", required_argument, NULL, 'S'},
@@ -54,6 +58,7 @@ static const struct option longopts[] = {
     {"parsable2", no_argument, NULL, 'P'},
     {"csv", no_argument, NULL, OPT_CSV},
     {"json", no_argument, NULL, OPT_JSON},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"allocations", no_argument, NULL, 'X'},
     {"helpformat", no_argument, NULL, OPT_HELPFORMAT},
     {"help", no_argument, NULL, OPT_HELP},
@@ -65,6 +70,7 @@ static const struct option longopts[] = {
 typedef struct colctx {
     const cmd_job_t *row;
     int64_t now_ms;
+    hacct_perf_t perf; /* from the job's file, when a column shows it */
 } colctx_t;
 
 typedef void (*col_fn)(const colctx_t *c, char *buf, size_t len);
@@ -187,6 +193,16 @@ static void c_nodelist(const colctx_t *c, char *buf, size_t len)
     snprintf(buf, len, "%s", c->row->nodelist);
 }
 
+static void c_mfu(const colctx_t *c, char *buf, size_t len)
+{
+    hacct_perf_cell(c->perf.known, c->perf.mfu, buf, len);
+}
+
+static void c_goodput(const colctx_t *c, char *buf, size_t len)
+{
+    hacct_perf_cell(c->perf.known, c->perf.goodput, buf, len);
+}
+
 static const column_t columns[] = {
     {"jobid", "JobID", 12, c_jobid},
     {"jobname", "JobName", 10, c_jobname},
@@ -200,6 +216,8 @@ static const column_t columns[] = {
     {"nnodes", "NNodes", 8, c_nnodes},
     {"gpus", "GPUs", 6, c_gpus},
     {"gpuhours", "GPU-hours", 10, c_gpuhours},
+    {"mfu", "MFU%", 6, c_mfu},
+    {"goodput", "Goodput%", 8, c_goodput},
     {"submit", "Submit", 19, c_submit},
     {"account", "Account", 10, c_account},
     {"timelimit", "Timelimit", 10, c_timelimit},
@@ -211,7 +229,7 @@ static const column_t columns[] = {
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 #define DEFAULT_FIELDS                                                         \
     "jobid,jobname,user,partition,state,exitcode,start,end,elapsed,nnodes,"    \
-    "gpus,gpuhours"
+    "gpus,gpuhours,mfu,goodput"
 #define MAX_SHOWN 32 /* columns one -o may ask for */
 
 typedef struct shown {
@@ -228,8 +246,10 @@ typedef struct opts {
     json_t *users; /* user names to keep (several -u) */
     json_t *ids;   /* -j, matched here: acct has no id filter */
     const char *start, *end, *fields;
+    const char *report; /* --report: the job */
     style_t style;
     bool all_users, noheader, json, help, helpformat;
+    bool perf; /* a shown column needs the job files */
 } opts_t;
 
 /* A column by name: case is ignored, and so are '-' ("gpu-hours"). */
@@ -353,6 +373,14 @@ static void print_row(const shown_t *shown, size_t n, const colctx_t *c,
     putchar('\n');
 }
 
+/* The job file the answer names for its i-th job, or NULL. */
+static const char *job_file(const json_t *resp, size_t i)
+{
+    const json_t *job = json_array_get(json_object_get(resp, "jobs"), i);
+
+    return json_string_value(json_object_get(job, "job_file"));
+}
+
 static int print_jobs(const opts_t *o, const json_t *resp)
 {
     cmd_job_t *rows = NULL;
@@ -367,7 +395,9 @@ static int print_jobs(const opts_t *o, const json_t *resp)
     if (!o->noheader)
         print_header(o->shown, o->nshown, o->style);
     for (size_t i = 0; i < n; i++) {
-        colctx_t c = {&rows[i], cmd_now_ms()};
+        colctx_t c = {&rows[i], cmd_now_ms(), {0}};
+        if (o->perf)
+            hacct_perf_read(job_file(resp, i), &c.perf);
         print_row(o->shown, o->nshown, &c, o->style);
     }
     cmd_jobs_destroy(rows, n);
@@ -420,6 +450,9 @@ static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
     case OPT_JSON:
         o->json = true;
         return 0;
+    case OPT_REPORT:
+        o->report = arg;
+        return cmd_jobids_append(o->ids, arg, err);
     case OPT_HELPFORMAT:
         o->helpformat = true;
         return 0;
@@ -476,6 +509,11 @@ static int parse_args(opts_t *o, int argc, char **argv)
         return -1;
     if (parse_fields(o->fields, o->shown, &o->nshown, &err) < 0)
         return cmd_usage_error("--format: %s", err.text);
+    for (size_t i = 0; i < o->nshown; i++)
+        o->perf |=
+            o->shown[i].col->fn == c_mfu || o->shown[i].col->fn == c_goodput;
+    if (o->perf || o->report)
+        json_object_set_new(o->args, "job_file", json_true());
     if (finish_args(o, &err) < 0)
         return cmd_usage_error("%s", err.text);
     return -1;
@@ -495,6 +533,47 @@ static bool keep_job(const json_t *job, const void *arg)
            cmd_list_has(o->users, user ? user : "");
 }
 
+/* path of a program installed next to this one, if there is one. */
+static bool sibling(const char *name, char *path, size_t len)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *slash;
+
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    if (!(slash = strrchr(self, '/')))
+        return false;
+    *slash = '\0';
+    snprintf(path, len, "%s/%s", self, name);
+    return access(path, X_OK) == 0;
+}
+
+/* --report: exec hub-report (next to hacct, else from PATH) on the
+ * job's file; returns only on failure. */
+static int run_report(const opts_t *o, const json_t *resp)
+{
+    const char *file = job_file(resp, 0);
+    char prog[4200];
+
+    if (json_array_size(json_object_get(resp, "jobs")) == 0) {
+        cmd_error("job %s: not among the finished jobs you may see", o->report);
+        return CMD_EXIT_FAIL;
+    }
+    if (!file) {
+        cmd_error("job %s: its job file is not known (no launch data)",
+                  o->report);
+        return CMD_EXIT_FAIL;
+    }
+    fflush(stdout);
+    if (sibling("hub-report", prog, sizeof(prog)))
+        execl(prog, "hub-report", file, (char *)NULL);
+    execlp("hub-report", "hub-report", file, (char *)NULL);
+    cmd_error("cannot run hub-report: %s", strerror(errno));
+    return CMD_EXIT_FAIL;
+}
+
 static int run(opts_t *o)
 {
     hub_error_t err;
@@ -506,7 +585,10 @@ static int run(opts_t *o)
         return CMD_EXIT_FAIL;
     }
     cmd_jobs_filter(resp, keep_job, o);
-    rc = o->json ? cmd_print_json(resp) : print_jobs(o, resp);
+    if (o->report)
+        rc = run_report(o, resp);
+    else
+        rc = o->json ? cmd_print_json(resp) : print_jobs(o, resp);
     json_decref(resp);
     return rc;
 }

@@ -174,74 +174,78 @@ static void keep_rows(const opts_t *o, cmd_job_t *rows, size_t *n)
     size_t kept = 0;
 
     for (size_t i = 0; i < *n; i++) {
-        if (keep(o, &rows[i].job))
-            rows[kept++] = rows[i];
-        else
+        if (!keep(o, &rows[i].job)) {
             cmd_job_fini(&rows[i]);
+            continue;
+        }
+        if (kept != i) /* rows are 1 KB: move only those that move */
+            rows[kept] = rows[i];
+        kept++;
     }
     *n = kept;
 }
 
-static int print_line(char *line)
+/* Ask for the table form (doc/protocol.md) and print it; the rows are
+ * read from the answer's text (cmd_call_table) and printed straight to
+ * stdout. */
+static int print_table(const opts_t *o, const qformat_t *f)
 {
-    if (!line)
-        return -ENOMEM;
-    puts(line);
-    free(line);
-    return 0;
-}
-
-static int print_table(const opts_t *o, const qformat_t *f, json_t *resp)
-{
-    const json_t *now = json_object_get(resp, "now_ms");
-    int64_t now_ms =
-        json_is_integer(now) ? json_integer_value(now) : cmd_now_ms();
+    json_t *resp, *now;
     cmd_job_t *rows;
     size_t n;
     hub_error_t err;
-    int rc = cmd_jobs_from_answer(resp, &rows, &n, &err);
+    int64_t now_ms;
+    int rc;
+
+    json_object_set_new(o->args, "table", json_true());
+    rc = cmd_call_table("queue", json_incref(o->args), &resp, &rows, &n, &err);
+    if (rc < 0) {
+        cmd_error("%s", err.text);
+        return CMD_EXIT_FAIL;
+    }
+    now = json_object_get(resp, "now_ms");
+    now_ms = json_is_integer(now) ? json_integer_value(now) : cmd_now_ms();
+    keep_rows(o, rows, &n);
+    qformat_sort(rows, n);
+    if (!o->noheader)
+        qformat_print_header(f, stdout);
+    for (size_t i = 0; i < n; i++)
+        qformat_print_job(f, &rows[i], now_ms, stdout);
+    cmd_jobs_destroy(rows, n);
+    json_decref(resp);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cmd_error("cannot write the list: %s", strerror(errno));
+        return CMD_EXIT_FAIL;
+    }
+    return CMD_EXIT_OK;
+}
+
+/* --json: the answer's job objects. */
+static int print_json(opts_t *o)
+{
+    json_t *resp = NULL;
+    hub_error_t err;
+    int rc = cmd_call("queue", json_incref(o->args), &resp, &err);
 
     if (rc < 0) {
         cmd_error("%s", err.text);
         return CMD_EXIT_FAIL;
     }
-    keep_rows(o, rows, &n);
-    qformat_sort(rows, n);
-    if (!o->noheader)
-        rc = print_line(qformat_header(f));
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = print_line(qformat_job(f, &rows[i], now_ms));
-    cmd_jobs_destroy(rows, n);
-    if (rc < 0 || fflush(stdout) != 0) {
-        cmd_error("cannot write the list: %s", strerror(rc < 0 ? -rc : errno));
-        return CMD_EXIT_FAIL;
-    }
-    return CMD_EXIT_OK;
+    cmd_jobs_filter(resp, keep_object, o);
+    rc = cmd_print_json(resp);
+    json_decref(resp);
+    return rc;
 }
 
 static int run(opts_t *o)
 {
     hub_error_t err;
     qformat_t *f = qformat_create(o->format, &err);
-    json_t *resp = NULL;
     int rc;
 
     if (!f)
         return cmd_usage_error("--format: %s", err.text);
-    /* The table form is the compact one (doc/protocol.md); --json shows
-     * job objects. */
-    json_object_set_new(o->args, "table", json_boolean(!o->json));
-    rc = cmd_call("queue", json_incref(o->args), &resp, &err);
-    if (rc < 0) {
-        cmd_error("%s", err.text);
-        rc = CMD_EXIT_FAIL;
-    } else if (o->json) {
-        cmd_jobs_filter(resp, keep_object, o);
-        rc = cmd_print_json(resp);
-    } else {
-        rc = print_table(o, f, resp);
-    }
-    json_decref(resp);
+    rc = o->json ? print_json(o) : print_table(o, f);
     qformat_destroy(f);
     return rc;
 }

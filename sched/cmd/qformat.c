@@ -37,13 +37,23 @@ typedef struct item {
 struct qformat {
     item_t *items;
     size_t nitems;
+    char *line; /* one line as rendered, line_max bytes (see render) */
+    size_t line_max;
 };
 
 /* ---- fields ------------------------------------------------------------ */
 
+/* s, or "(null)" when empty, cut to fit; without printf, as this is
+ * most fields of hqueue's 100,000 lines. */
 static void put_str(const char *s, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s", s && s[0] ? s : "(null)");
+    size_t n;
+
+    if (!s || !s[0])
+        s = "(null)";
+    n = strnlen(s, len - 1);
+    memcpy(buf, s, n);
+    buf[n] = '\0';
 }
 
 static void put_duration(int64_t secs, char *buf, size_t len)
@@ -347,6 +357,23 @@ static int parse_items(qformat_t *f, const char *fmt, hub_error_t *err)
     return 0;
 }
 
+/* The line buffer: the longest line the items can make, and a newline. */
+static int alloc_line(qformat_t *f, hub_error_t *err)
+{
+    size_t max = 1;
+
+    for (size_t i = 0; i < f->nitems; i++) {
+        const item_t *it = &f->items[i];
+        size_t cell = it->width > VALUE_MAX ? (size_t)it->width : VALUE_MAX;
+
+        max += it->field ? cell : strlen(it->text);
+    }
+    if (!(f->line = malloc(max)))
+        return hub_errorf(err, ENOMEM, "out of memory");
+    f->line_max = max;
+    return 0;
+}
+
 qformat_t *qformat_create(const char *fmt, hub_error_t *err)
 {
     qformat_t *f;
@@ -360,7 +387,7 @@ qformat_t *qformat_create(const char *fmt, hub_error_t *err)
         hub_errorf(err, ENOMEM, "out of memory");
         return NULL;
     }
-    if (parse_items(f, fmt, err) < 0) {
+    if (parse_items(f, fmt, err) < 0 || alloc_line(f, err) < 0) {
         qformat_destroy(f);
         return NULL;
     }
@@ -374,50 +401,81 @@ void qformat_destroy(qformat_t *f)
     for (size_t i = 0; i < f->nitems; i++)
         free(f->items[i].text);
     free(f->items);
+    free(f->line);
     free(f);
 }
 
 /* ---- printing ---------------------------------------------------------- */
 
-/* The line of format f: field headers when c is NULL, else the job's values. */
-static char *render(const qformat_t *f, const fctx_t *c)
+/* s as a cell of it (padded to its width, cut to it; squeue's rule) at o;
+ * returns the end. */
+static char *put_cell(char *o, const char *s, const item_t *it)
 {
-    char *line = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&line, &size);
+    size_t len = strlen(s), width = (size_t)it->width;
+    size_t gap = width > len ? width - len : 0;
 
-    if (!out)
-        return NULL;
+    if (width > 0 && len > width)
+        len = width;
+    if (it->right)
+        o = (char *)memset(o, ' ', gap) + gap;
+    o = (char *)memcpy(o, s, len) + len;
+    if (!it->right)
+        o = (char *)memset(o, ' ', gap) + gap;
+    return o;
+}
+
+/* The line of format f in f->line, without a newline: field headers when
+ * c is NULL, else the job's values. Returns its length. One buffer per
+ * line rather than stdio per cell: hqueue prints 100,000 lines. */
+static size_t render(const qformat_t *f, const fctx_t *c)
+{
+    char *o = f->line;
+
     for (size_t i = 0; i < f->nitems; i++) {
         const item_t *it = &f->items[i];
         char value[VALUE_MAX];
 
         if (!it->field) {
-            fputs(it->text, out);
+            o = stpcpy(o, it->text);
             continue;
         }
         if (c)
             it->field->fn(c, value, sizeof(value));
-        cmd_cell(out, c ? value : it->field->header, it->width,
-                 CMD_CELL_CUT | (it->right ? CMD_CELL_RIGHT : 0));
+        o = put_cell(o, c ? value : it->field->header, it);
     }
-    if (fclose(out) != 0) {
-        free(line);
-        return NULL;
-    }
-    return line;
+    return (size_t)(o - f->line);
 }
 
 char *qformat_header(const qformat_t *f)
 {
-    return render(f, NULL);
+    return strndup(f->line, render(f, NULL));
 }
 
 char *qformat_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms)
 {
     fctx_t c = {row, &row->job, now_ms};
 
-    return render(f, &c);
+    return strndup(f->line, render(f, &c));
+}
+
+/* f->line and a newline to out. */
+static void print_line(const qformat_t *f, size_t len, FILE *out)
+{
+    f->line[len] = '\n';
+    fwrite(f->line, 1, len + 1, out);
+}
+
+void qformat_print_header(const qformat_t *f, FILE *out)
+{
+    print_line(f, render(f, NULL), out);
+}
+
+void qformat_print_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms,
+                       FILE *out)
+{
+    fctx_t c = {row, &row->job, now_ms};
+
+    print_line(f, render(f, &c), out);
 }
 
 /* 0: running or completing, 1: pending, 2: the rest. */

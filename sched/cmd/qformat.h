@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cmdutil.h"
 #include "error.h"
@@ -58,6 +59,13 @@ char *qformat_header(const qformat_t *f);
 /* One job's line without a newline, with times relative to now_ms;
  * malloc'd, NULL on ENOMEM. */
 char *qformat_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms);
+
+/* qformat_header and qformat_job written straight to out, each with a
+ * newline (hqueue's 100,000 lines: no string per line); the caller checks
+ * out for errors (ferror, fflush). */
+void qformat_print_header(const qformat_t *f, FILE *out);
+void qformat_print_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms,
+                       FILE *out);
 
 /* Sort rows the way hqueue lists them: running (and completing) jobs
  * first, then pending jobs by priority, highest first, then the rest;

@@ -29,6 +29,7 @@ typedef struct opts {
     uint32_t syn_jobs, syn_nodes;
     size_t max_jobs;
     double inflate_pct; /* 0: replay */
+    double interval_s;  /* least time between passes */
     uint64_t seed;
     bool json;
     const char *policy[MAX_POLICIES];
@@ -56,6 +57,7 @@ static void usage(FILE *f)
             "  --inflate PCT           inflation experiment up to PCT %% of "
             "the GPUs\n"
             "  --seed N                sampling and synthetic seed (%d)\n"
+            "  --pass-interval S       passes at least S seconds apart (0)\n"
             "  -o, --out DIR           summary.jsonl, series, plots\n"
             "  --json                  JSON lines on stdout, no table\n",
             DEFAULT_SEED);
@@ -113,6 +115,9 @@ static int take_opt(int c, const char *arg, char **argv, opts_t *o)
         return 0;
     case 's':
         return parse_count(arg, UINT64_MAX, &o->seed) ? 0 : 2;
+    case 'i':
+        return hsim_parse_double(arg, &o->interval_s) && o->interval_s >= 0 ? 0
+                                                                            : 2;
     case 'I':
         return hsim_parse_double(arg, &o->inflate_pct) && o->inflate_pct > 0 &&
                        o->inflate_pct <= 1000
@@ -125,14 +130,14 @@ static int take_opt(int c, const char *arg, char **argv, opts_t *o)
 static int parse_args(int argc, char **argv, opts_t *o)
 {
     static const struct option longs[] = {
-        {"swf", 1, NULL, 'S'},       {"alibaba", 1, NULL, 'A'},
-        {"nodes", 1, NULL, 'N'},     {"pods", 1, NULL, 'P'},
-        {"csv", 1, NULL, 'C'},       {"conf", 1, NULL, 'c'},
-        {"synthetic", 1, NULL, 'Y'}, {"policy", 1, NULL, 'p'},
-        {"max-jobs", 1, NULL, 'n'},  {"inflate", 1, NULL, 'I'},
-        {"seed", 1, NULL, 's'},      {"out", 1, NULL, 'o'},
-        {"json", 0, NULL, 'j'},      {"help", 0, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"swf", 1, NULL, 'S'},           {"alibaba", 1, NULL, 'A'},
+        {"nodes", 1, NULL, 'N'},         {"pods", 1, NULL, 'P'},
+        {"csv", 1, NULL, 'C'},           {"conf", 1, NULL, 'c'},
+        {"synthetic", 1, NULL, 'Y'},     {"policy", 1, NULL, 'p'},
+        {"max-jobs", 1, NULL, 'n'},      {"inflate", 1, NULL, 'I'},
+        {"seed", 1, NULL, 's'},          {"out", 1, NULL, 'o'},
+        {"pass-interval", 1, NULL, 'i'}, {"json", 0, NULL, 'j'},
+        {"help", 0, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     uint64_t a, b;
     int c;
@@ -279,7 +284,7 @@ static int run_replays(const opts_t *o, const hsim_trace_t *tr,
     int rc = 0;
 
     for (; done < n && rc == 0; done++)
-        rc = hsim_run(tr, &p[done], &m[done], err);
+        rc = hsim_run(tr, &p[done], o->interval_s, &m[done], err);
     if (rc == 0 && o->json)
         hsim_report_json(stdout, tr, m, n);
     else if (rc == 0)
@@ -289,17 +294,6 @@ static int run_replays(const opts_t *o, const hsim_trace_t *tr,
     for (size_t i = 0; i < done; i++)
         hsim_metrics_fini(&m[i]);
     return rc;
-}
-
-static uint64_t cluster_gpus(const hsim_trace_t *tr, hub_error_t *err)
-{
-    hub_conf_t *conf = hub_conf_parse_string(tr->conf, "hsim.conf", err);
-    uint64_t total = 0;
-
-    for (size_t i = 0; conf && i < conf->nnodes; i++)
-        total += (uint64_t)conf->nodes[i].gpus * HUB_GPU_MILLI;
-    hub_conf_destroy(conf);
-    return total;
 }
 
 static int report_inflation(const opts_t *o, hsim_inflate_t *r, size_t n,
@@ -322,7 +316,7 @@ static int run_inflation(const opts_t *o, const hsim_trace_t *tr,
                          const hsim_policy_t *p, size_t n, hub_error_t *err)
 {
     hsim_inflate_t r[MAX_POLICIES];
-    uint64_t total = cluster_gpus(tr, err);
+    uint64_t total = hsim_trace_gpus(tr);
     uint32_t *order = NULL;
     size_t norder = 0, done = 0;
     int rc;

@@ -62,6 +62,8 @@ void hsim_trace_init(hsim_trace_t *tr);
 void hsim_trace_fini(hsim_trace_t *tr);
 /* Room for one more job; NULL on ENOMEM. */
 hsim_job_t *hsim_trace_add(hsim_trace_t *tr);
+/* GPU milli of the trace's cluster; 0 when its hub.conf does not parse. */
+uint64_t hsim_trace_gpus(const hsim_trace_t *tr);
 /* Order the jobs by submit time, then id (stable for equal times). */
 void hsim_trace_sort(hsim_trace_t *tr);
 
@@ -159,6 +161,7 @@ typedef struct hsim_metrics {
     hsim_hub_use_t *hubs;
     size_t nhubs;
     double wall_s;   /* the replay's wall time */
+    double cpu_s;    /* ... and this process's CPU time over it */
     long max_rss_kb; /* process peak after the replay */
 } hsim_metrics_t;
 
@@ -204,10 +207,12 @@ static inline double hsim_bsld(double wait_s, double run_s)
 /* ---- the replay ---------------------------------------------------------- */
 
 /* Replay tr (sorted) under policy p into m (initialised here; the caller
- * finalises). Returns 0, or -EINVAL with err (bad policy, a job hub.conf
- * refuses) or -ENOMEM. */
-int hsim_run(const hsim_trace_t *tr, const hsim_policy_t *p, hsim_metrics_t *m,
-             hub_error_t *err);
+ * finalises). Passes run at event times, at least interval_s apart (0:
+ * at every event time with a job pending; more: a pass due sooner waits,
+ * as a controller's minimum pass interval makes it). Returns 0, or
+ * -EINVAL with err (bad policy) or -ENOMEM. */
+int hsim_run(const hsim_trace_t *tr, const hsim_policy_t *p, double interval_s,
+             hsim_metrics_t *m, hub_error_t *err);
 
 /* ---- the inflation experiment ---------------------------------------------
  */

@@ -15,3 +15,4 @@ bin_PROGRAMS += sched/hsim/hsim
 sched_hsim_hsim_SOURCES = sched/hsim/hsim.c
 sched_hsim_hsim_CFLAGS = $(HSIM_CFLAGS)
 sched_hsim_hsim_LDADD = $(HSIM_LDADD)
+EXTRA_DIST += doc/hsim.md

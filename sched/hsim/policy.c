@@ -73,8 +73,14 @@ static int parse_items(hsim_policy_t *p, const char *items, hub_error_t *err)
         rc = add_line(p, "SchedulerType=", "sched/backfill", err);
     if (rc == 0 && !sel)
         rc = add_line(p, "SelectType=", "select/bestfit", err);
+    /* priority/basic with the age factor alone, weighted 1: below one
+     * unit of priority until a job is days old, and monotone in age, so
+     * the queue is in submit order (FCFS, as the HPC literature's
+     * policies are defined). With no weight given, basic would weigh job
+     * size in too. */
     if (rc == 0 && !pr)
-        rc = add_line(p, "PriorityType=", "priority/basic", err);
+        rc = add_line(p, "PriorityType=", "priority/basic\nPriorityWeightAge=1",
+                      err);
     return rc;
 }
 

@@ -46,6 +46,10 @@ static double wall(const hsim_metrics_t *m)
 {
     return m->wall_s;
 }
+static double cpu(const hsim_metrics_t *m)
+{
+    return m->cpu_s;
+}
 static double rss_mb(const hsim_metrics_t *m)
 {
     return m->max_rss_kb / 1024.0;
@@ -120,6 +124,7 @@ void hsim_report_table(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
     row(out, "pass p50 (ms)", m, n, p50, " %12.3f");
     row(out, "pass p99 (ms)", m, n, p99, " %12.3f");
     row(out, "replay wall time (s)", m, n, wall, " %12.2f");
+    row(out, "replay CPU time (s)", m, n, cpu, " %12.2f");
     row(out, "peak RSS after replay (MB)", m, n, rss_mb, " %12.1f");
 }
 
@@ -141,7 +146,7 @@ void hsim_report_json(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_pack(
             "{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
-            "s:f, s:f, s:I, s:f, s:f, s:f, s:f, s:o}",
+            "s:f, s:f, s:f, s:I, s:f, s:f, s:f, s:f, s:o}",
             "trace", tr->name, "policy", m[i].label, "jobs_done",
             (json_int_t)m[i].done, "timeouts", (json_int_t)m[i].timeouts,
             "refused", (json_int_t)m[i].rejected, "avg_wait_s",
@@ -151,10 +156,10 @@ void hsim_report_json(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
             hsim_metrics_makespan(&m[i]), "gpu_alloc",
             hsim_metrics_gpu_alloc(&m[i]), "cpu_alloc",
             hsim_metrics_cpu_alloc(&m[i]), "gpu_frag", hsim_metrics_frag(&m[i]),
-            "wall_s", m[i].wall_s, "passes", (json_int_t)m[i].npass,
-            "pass_p50_ms", p50(&m[i]), "pass_p99_ms", p99(&m[i]), "pass_max_ms",
-            hsim_metrics_pass_ms(&m[i], 100), "max_rss_mb", rss_mb(&m[i]),
-            "hubs", hubs_json(&m[i]));
+            "wall_s", m[i].wall_s, "cpu_s", m[i].cpu_s, "passes",
+            (json_int_t)m[i].npass, "pass_p50_ms", p50(&m[i]), "pass_p99_ms",
+            p99(&m[i]), "pass_max_ms", hsim_metrics_pass_ms(&m[i], 100),
+            "max_rss_mb", rss_mb(&m[i]), "hubs", hubs_json(&m[i]));
         char *s =
             o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
         if (s)
@@ -201,7 +206,9 @@ static void figure(FILE *gp, const char *png, const char *ylabel,
                    const char *prefix, const char (*labels)[32], size_t n,
                    const char *using)
 {
-    fprintf(gp, "set output '%s'\nset ylabel '%s'\nplot ", png, ylabel);
+    /* a fixed range for percentages: no warning when a series is flat */
+    fprintf(gp, "set output '%s'\nset ylabel '%s'\n%s\nplot ", png, ylabel,
+            strchr(ylabel, '%') ? "set yrange [0:100]" : "set autoscale y");
     for (size_t i = 0; i < n; i++)
         fprintf(gp, "%s'%s%s.dat' using %s with lines title '%s'",
                 i ? ", " : "", prefix, labels[i], using, labels[i]);

@@ -54,6 +54,9 @@ typedef struct sim {
     size_t nheap, heap_cap;
     shape_ent_t *shapes;
     size_t nshapes, shapes_cap; /* cap: power of two */
+    int64_t interval_ms;        /* least time between passes */
+    int64_t last_pass_ms;       /* INT64_MIN before the first */
+    int64_t pass_due_ms;        /* a deferred pass; INT64_MAX: none */
     int error;                  /* -ENOMEM from a callback */
 } sim_t;
 
@@ -265,15 +268,34 @@ static int run_pass(sim_t *sim, hub_error_t *err)
                : 0;
 }
 
-/* Handle everything due at the next event time. */
+/* A pass now, or deferred until the interval since the last has
+ * passed. */
+static int maybe_pass(sim_t *sim, int64_t t, hub_error_t *err)
+{
+    if (hub_sched_count_pending(sim->s) == 0) {
+        sim->pass_due_ms = INT64_MAX;
+        return 0;
+    }
+    if (sim->last_pass_ms != INT64_MIN &&
+        t < sim->last_pass_ms + sim->interval_ms) {
+        sim->pass_due_ms = sim->last_pass_ms + sim->interval_ms;
+        return 0;
+    }
+    sim->last_pass_ms = t;
+    sim->pass_due_ms = INT64_MAX;
+    return run_pass(sim, err);
+}
+
+/* Handle everything due at the next event time: ends, submissions, then
+ * a pass. */
 static int step(sim_t *sim, size_t *next, hub_error_t *err)
 {
     const hsim_trace_t *tr = sim->tr;
-    int64_t t = INT64_MAX;
+    int64_t t = sim->pass_due_ms;
     uint32_t pending, count;
     int rc = 0;
 
-    if (*next < tr->njobs)
+    if (*next < tr->njobs && submit_ms(sim, *next) < t)
         t = submit_ms(sim, *next);
     if (sim->nheap && sim->heap[0].t_ms < t)
         t = sim->heap[0].t_ms;
@@ -285,8 +307,8 @@ static int step(sim_t *sim, size_t *next, hub_error_t *err)
     }
     while (rc == 0 && *next < tr->njobs && submit_ms(sim, *next) == t)
         rc = submit(sim, (uint32_t)(*next)++, err);
-    if (rc == 0 && hub_sched_count_pending(sim->s) > 0)
-        rc = run_pass(sim, err);
+    if (rc == 0)
+        rc = maybe_pass(sim, t, err);
     pending = hub_sched_count_pending(sim->s);
     count = hub_sched_count(sim->s);
     if (rc == 0 &&
@@ -328,6 +350,24 @@ static void sim_close(sim_t *sim, hub_conf_t *conf)
     free(sim->shapes);
 }
 
+/* CPU time of this process (user + system), s. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) < 0)
+        return 0;
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static long max_rss_kb(void)
+{
+    struct rusage ru;
+
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
 static double mono_s(void)
 {
     struct timespec ts;
@@ -335,22 +375,24 @@ static double mono_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int hsim_run(const hsim_trace_t *tr, const hsim_policy_t *p, hsim_metrics_t *m,
-             hub_error_t *err)
+int hsim_run(const hsim_trace_t *tr, const hsim_policy_t *p, double interval_s,
+             hsim_metrics_t *m, hub_error_t *err)
 {
-    sim_t sim = {.m = m};
+    sim_t sim = {.m = m,
+                 .interval_ms = (int64_t)(interval_s * 1000),
+                 .last_pass_ms = INT64_MIN,
+                 .pass_due_ms = INT64_MAX};
     hub_conf_t *conf = NULL;
-    double t0 = mono_s();
-    struct rusage ru;
+    double t0 = mono_s(), cpu0 = cpu_s();
     size_t next = 0;
     int rc;
 
     memset(m, 0, sizeof(*m));
     rc = sim_open(&sim, tr, p, &conf, err);
-
     if (rc == 0 && hsim_metrics_init(m, conf, tr, p->label) < 0)
         rc = hub_errorf(err, ENOMEM, "out of memory");
-    while (rc == 0 && (next < tr->njobs || sim.nheap))
+    while (rc == 0 &&
+           (next < tr->njobs || sim.nheap || sim.pass_due_ms != INT64_MAX))
         rc = step(&sim, &next, err);
     if (rc == 0)
         rc = hsim_metrics_sample(m, hub_sched_cluster(sim.s), m->t_last, 0, 0,
@@ -359,8 +401,8 @@ int hsim_run(const hsim_trace_t *tr, const hsim_policy_t *p, hsim_metrics_t *m,
                  : 0;
     hsim_metrics_done(m);
     m->wall_s = mono_s() - t0;
-    if (getrusage(RUSAGE_SELF, &ru) == 0)
-        m->max_rss_kb = ru.ru_maxrss;
+    m->cpu_s = cpu_s() - cpu0;
+    m->max_rss_kb = max_rss_kb();
     sim_close(&sim, conf);
     return rc;
 }

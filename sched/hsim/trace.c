@@ -50,6 +50,17 @@ void hsim_trace_sort(hsim_trace_t *tr)
     qsort(tr->jobs, tr->njobs, sizeof(*tr->jobs), by_submit);
 }
 
+uint64_t hsim_trace_gpus(const hsim_trace_t *tr)
+{
+    hub_conf_t *conf = hub_conf_parse_string(tr->conf, "hsim.conf", NULL);
+    uint64_t total = 0;
+
+    for (size_t i = 0; conf && i < conf->nnodes; i++)
+        total += (uint64_t)conf->nodes[i].gpus * HUB_GPU_MILLI;
+    hub_conf_destroy(conf);
+    return total;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);

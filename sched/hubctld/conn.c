@@ -57,6 +57,7 @@ void conn_unref(conn_t *conn)
     while ((r = conn->head)) {
         conn->head = r->next;
         json_decref(r->answer);
+        free(r->frame);
         free(r);
     }
     hub_rpc_reader_destroy(conn->reader);
@@ -97,24 +98,18 @@ static void write_done(uv_write_t *req, int status)
     conn_unref(conn);
 }
 
-void conn_send(conn_t *conn, const json_t *msg)
+/* Write frame (len bytes, malloc'd, stolen) to the peer. */
+static void send_frame(conn_t *conn, char *frame, size_t len)
 {
-    write_req_t *w;
-    size_t len;
-    hub_error_t err;
-    uv_buf_t buf;
+    write_req_t *w = conn->closed ? NULL : malloc(sizeof(*w));
+    uv_buf_t buf = uv_buf_init(frame, (unsigned)len);
 
-    if (conn->closed)
-        return;
-    w = malloc(sizeof(*w));
-    if (!w || hub_rpc_encode(msg, &w->buf, &len, &err) < 0) {
-        hub_log_error("%s: cannot encode a message: %s", conn->peer,
-                      w ? err.text : "out of memory");
-        free(w);
-        conn_close(conn);
+    if (!w) {
+        free(frame);
+        conn_close(conn); /* out of memory, unless closed already */
         return;
     }
-    buf = uv_buf_init(w->buf, (unsigned)len);
+    w->buf = frame;
     w->req.data = conn;
     conn_ref(conn);
     if (uv_write(&w->req, &conn->h.stream, &buf, 1, write_done)) {
@@ -123,6 +118,22 @@ void conn_send(conn_t *conn, const json_t *msg)
         conn_unref(conn);
         conn_close(conn);
     }
+}
+
+void conn_send(conn_t *conn, const json_t *msg)
+{
+    char *frame;
+    size_t len;
+    hub_error_t err;
+
+    if (conn->closed)
+        return;
+    if (hub_rpc_encode(msg, &frame, &len, &err) < 0) {
+        hub_log_error("%s: cannot encode a message: %s", conn->peer, err.text);
+        conn_close(conn);
+        return;
+    }
+    send_frame(conn, frame, len);
 }
 
 reply_t *conn_reply_slot(conn_t *conn, json_int_t seq)
@@ -139,20 +150,36 @@ reply_t *conn_reply_slot(conn_t *conn, json_int_t seq)
     return r;
 }
 
-void conn_reply(conn_t *conn, reply_t *slot, json_t *answer)
+/* Send the answers that are ready, in request order. */
+static void send_ready(conn_t *conn)
 {
     reply_t *r;
 
-    json_object_set_new(answer, "seq", json_integer(slot->seq));
-    slot->answer = answer;
-    while ((r = conn->head) && r->answer) {
+    while ((r = conn->head) && (r->answer || r->frame)) {
         conn->head = r->next;
         if (!conn->head)
             conn->tail = NULL;
-        conn_send(conn, r->answer);
+        if (r->frame)
+            send_frame(conn, r->frame, r->frame_len);
+        else
+            conn_send(conn, r->answer);
         json_decref(r->answer);
         free(r);
     }
+}
+
+void conn_reply(conn_t *conn, reply_t *slot, json_t *answer)
+{
+    json_object_set_new(answer, "seq", json_integer(slot->seq));
+    slot->answer = answer;
+    send_ready(conn);
+}
+
+void conn_reply_frame(conn_t *conn, reply_t *slot, char *frame, size_t len)
+{
+    slot->frame = frame;
+    slot->frame_len = len;
+    send_ready(conn);
 }
 
 static void alloc_buf(uv_handle_t *h, size_t size, uv_buf_t *buf)

@@ -47,7 +47,9 @@ typedef struct conn conn_t;
 typedef struct reply {
     struct reply *next;
     json_int_t seq;
-    json_t *answer; /* NULL until ready */
+    json_t *answer; /* NULL until ready (or frame is) */
+    char *frame;    /* or the answer already encoded, frame_len bytes */
+    size_t frame_len;
 } reply_t;
 
 struct conn {
@@ -155,6 +157,10 @@ void conn_send(conn_t *conn, const json_t *msg);
 reply_t *conn_reply_slot(conn_t *conn, json_int_t seq);
 /* Fill slot with answer (reference stolen) and send what is in order. */
 void conn_reply(conn_t *conn, reply_t *slot, json_t *answer);
+/* conn_reply for an answer the op encoded itself (hub_rpc_writer_t):
+ * frame is a whole frame (malloc'd, stolen) whose object carries
+ * "seq": slot->seq. */
+void conn_reply_frame(conn_t *conn, reply_t *slot, char *frame, size_t len);
 void conn_ref(conn_t *conn);
 void conn_unref(conn_t *conn);
 

@@ -88,12 +88,12 @@ int ckpt_fix_save(hub_ctx_t *ctx, int64_t step, int flags, uint64_t big_elems)
         rc = hub_ckpt_add(ctx, fixtures[k].name, bufs[k], fixtures[k].dtype,
                           fixtures[k].ndims, dims, fixtures[k].shard);
         /* An asynchronous checkpoint copied the data: scribble on it. */
-        if (flags & HUB_CKPT_ASYNC)
+        if ((flags & HUB_CKPT_ASYNC) && !(flags & HUB_CKPT_ASYNC_NOCOPY))
             memset(bufs[k], 0xee, n);
     }
     if (rc == 0)
         rc = hub_ckpt_commit(ctx);
-    if (rc == 0 && (flags & HUB_CKPT_ASYNC))
+    if (rc == 0 && (flags & (HUB_CKPT_ASYNC | HUB_CKPT_ASYNC_NOCOPY)))
         rc = hub_ckpt_wait(ctx);
     for (size_t k = 0; k < NFIX; k++)
         free(bufs[k]);
@@ -136,5 +136,22 @@ int ckpt_fix_check(hub_ctx_t *ctx, int64_t step, uint64_t big_elems, char *why,
 
     for (size_t k = 0; rc == 0 && k < NFIX; k++)
         rc = check_one(ctx, step, k, big, why, why_len);
+    return rc;
+}
+
+int ckpt_fix_restore(hub_ctx_t *ctx, int64_t *step, uint64_t big_elems,
+                     char *why, size_t why_len)
+{
+    int rc;
+
+    while ((rc = hub_ckpt_latest(ctx, step)) == 0) {
+        int check;
+
+        why[0] = '\0';
+        check = ckpt_fix_check(ctx, *step, big_elems, why, why_len);
+        rc = hub_ckpt_read_end(ctx, *step);
+        if (rc != -EBADMSG)
+            return rc < 0 ? rc : check;
+    }
     return rc;
 }

@@ -11,8 +11,9 @@
 #include "hubjob.h"
 
 /* Collective: begin(step, flags), add every fixture tensor, commit (and
- * wait when flags has HUB_CKPT_ASYNC). big_elems: float32 elements of the
- * tensor "big" on each rank (0 for the default, 4096). */
+ * wait when flags has HUB_CKPT_ASYNC or HUB_CKPT_ASYNC_NOCOPY). big_elems:
+ * float32 elements of the tensor "big" on each rank (0 for the default, 4096).
+ */
 int ckpt_fix_save(hub_ctx_t *ctx, int64_t step, int flags, uint64_t big_elems);
 
 /* Read every fixture tensor of step back and compare it bit for bit with
@@ -21,5 +22,14 @@ int ckpt_fix_save(hub_ctx_t *ctx, int64_t step, int flags, uint64_t big_elems);
  * which tensor; hub_job_error says why). */
 int ckpt_fix_check(hub_ctx_t *ctx, int64_t step, uint64_t big_elems, char *why,
                    size_t why_len);
+
+/* Collective: the restore loop of hubjob.h over the fixture: hub_ckpt_
+ * latest, every tensor read back and compared (ckpt_fix_check), hub_ckpt_
+ * read_end; a step whose reads found damage is skipped and the one before
+ * tried. What ckpt_fix_check returns for the step restored (its number in
+ * *step), or the negative errno of hub_ckpt_latest (-ENOENT: none left)
+ * or hub_ckpt_read_end. */
+int ckpt_fix_restore(hub_ctx_t *ctx, int64_t *step, uint64_t big_elems,
+                     char *why, size_t why_len);
 
 #endif /* HUB_CKPT_FIXTURE_H */

@@ -5,8 +5,8 @@
  *       save the fixture (ckpt_fixture.h) as checkpoint STEP; with kill=R
  *       rank R kills itself (SIGKILL) as soon as its file exists
  *   ckpt_prog restore STEP [big=N]
- *       hub_ckpt_latest must pick STEP (-1: none) and every tensor must
- *       read back bit for bit
+ *       the restore loop (hub_ckpt_latest, reads, hub_ckpt_read_end) must
+ *       end at STEP (-1: none) with every tensor read back bit for bit
  *   ckpt_prog request
  *       step until hub_ckpt_requested (a signal to any one rank; each
  *       rank writes its pid to $HUB_CKPT_DIR/pid-<rank>), then save that
@@ -97,18 +97,19 @@ static int do_restore(hub_ctx_t *ctx, const struct opts *o)
 {
     char why[512] = "";
     int64_t step = -1;
-    int rc = hub_ckpt_latest(ctx, &step);
+    int rc = ckpt_fix_restore(ctx, &step, o->big, why, sizeof(why));
 
     if (rc == -ENOENT && o->step == -1)
         return 0;
     if (rc < 0 || step != o->step) {
         if (hub_job_rank(ctx) == 0)
             fprintf(stderr,
-                    "latest: rc %d step %" PRId64 ", wanted %" PRId64 " (%s)\n",
+                    "restore: rc %d step %" PRId64 ", wanted %" PRId64
+                    " (%s)\n",
                     rc, step, o->step, hub_job_error(ctx));
         return 1;
     }
-    if ((rc = ckpt_fix_check(ctx, step, o->big, why, sizeof(why))) != 0)
+    if (rc != 0)
         fprintf(stderr, "rank %d: %s\n", hub_job_rank(ctx), why);
     return rc != 0;
 }

@@ -54,3 +54,13 @@ tests_mpi_hubjob_check_LDADD = launcher/hubjob/libhubjob.la $(MPI_LIBS)
 # gpt-train end to end (benchmarks/gpt): learning, bitwise resume, 2 ranks
 # against 1; skips where OpenBLAS was not found.
 MPI_TESTS += tests/mpi/gpt_train.sh
+
+# hub-report on a job file that hubjob_check writes (two runs).
+MPI_TESTS += tests/mpi/hub_report.sh
+
+# hrun without a scheduler (hostfile, labels, GPUs per rank, a killed and
+# a stopped rank, failure loop, signals) and the acceptance case: gpt-train
+# on 4 ranks killed at 5 random steps ends bitwise as an uninterrupted run.
+# Both run benchmarks/bench_recovery_prog or gpt-train under hrun.
+MPI_TESTS += tests/mpi/hrun_basic.sh tests/mpi/hrun_gpt.sh
+EXTRA_DIST += tests/mpi/hrun_lib.sh

@@ -219,3 +219,49 @@ tests_unit_test_gpt_grad_CFLAGS = $(UNIT_CFLAGS) $(openblas_CFLAGS) \
 tests_unit_test_gpt_grad_LDADD = benchmarks/gpt/libgpt.la \
 	launcher/hubjob/libhubjob.la $(UNIT_LDADD) $(openblas_LIBS) -lm
 endif
+
+# hsim: trace readers, replays worked out by hand, the inflation
+# experiment and the select plugins it compares (link libhsim).
+HSIM_UNIT_TESTS = tests/unit/test_hsim_trace tests/unit/test_hsim_replay \
+	tests/unit/test_hsim_inflation
+UNIT_TESTS += $(HSIM_UNIT_TESTS)
+HSIM_UNIT_CFLAGS = $(SCHED_UNIT_CFLAGS) -iquote $(srcdir)/sched/hsim
+HSIM_UNIT_LDADD = sched/hsim/libhsim.la $(SCHED_UNIT_LDADD)
+tests_unit_test_hsim_trace_SOURCES = tests/unit/test_hsim_trace.c
+tests_unit_test_hsim_trace_CFLAGS = $(HSIM_UNIT_CFLAGS)
+tests_unit_test_hsim_trace_LDADD = $(HSIM_UNIT_LDADD)
+tests_unit_test_hsim_replay_SOURCES = tests/unit/test_hsim_replay.c
+tests_unit_test_hsim_replay_CFLAGS = $(HSIM_UNIT_CFLAGS)
+tests_unit_test_hsim_replay_LDADD = $(HSIM_UNIT_LDADD)
+tests_unit_test_hsim_inflation_SOURCES = tests/unit/test_hsim_inflation.c
+tests_unit_test_hsim_inflation_CFLAGS = $(HSIM_UNIT_CFLAGS)
+tests_unit_test_hsim_inflation_LDADD = $(HSIM_UNIT_LDADD)
+
+# The job file reader of hub-report and hacct, hacct's MFU and Goodput
+# cells, and hub-report's runs.
+check_PROGRAMS += tests/unit/test_jobread_report
+TESTS += tests/unit/test_jobread_report
+tests_unit_test_jobread_report_SOURCES = tests/unit/test_jobread_report.c \
+	sched/cmd/hacct_perf.c sched/cmd/hacct_perf.h \
+	launcher/hubjob/report/report_text.c launcher/hubjob/report/report.h
+tests_unit_test_jobread_report_CFLAGS = $(UNIT_CFLAGS) $(JOBREAD_CFLAGS) \
+	-iquote $(srcdir)/sched/cmd
+tests_unit_test_jobread_report_LDADD = launcher/hubjob/report/libjobread.la \
+	$(UNIT_LDADD)
+
+# hrun's layout: allocation sources, spares, placement, GPUs per rank.
+check_PROGRAMS += tests/unit/test_hrun_layout
+TESTS += tests/unit/test_hrun_layout
+tests_unit_test_hrun_layout_SOURCES = tests/unit/test_hrun_layout.c \
+	launcher/hrun/layout.c launcher/hrun/layout.h
+tests_unit_test_hrun_layout_CFLAGS = $(UNIT_CFLAGS) \
+	-iquote $(srcdir)/launcher/hrun
+tests_unit_test_hrun_layout_LDADD = $(UNIT_LDADD)
+
+# The queue's table form as text: frame writer, row writer, commands' reader.
+check_PROGRAMS += tests/unit/test_queue_table
+TESTS += tests/unit/test_queue_table
+tests_unit_test_queue_table_SOURCES = tests/unit/test_queue_table.c
+tests_unit_test_queue_table_CFLAGS = $(SCHED_UNIT_CFLAGS) \
+	-iquote $(srcdir)/sched/cmd
+tests_unit_test_queue_table_LDADD = sched/cmd/libcmd.la $(SCHED_UNIT_LDADD)

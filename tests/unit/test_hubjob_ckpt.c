@@ -1,6 +1,7 @@
 /* test_hubjob_ckpt.c - libhubjob's checkpoints on one rank (MPI singleton):
- * CRC32C, save and restore bit for bit, async equal to sync, fallback
- * from a torn or corrupted checkpoint with the warning, keep-K pruning,
+ * CRC32C, save and restore bit for bit, async (with and without the
+ * copy) equal to sync, the restore loop falling back from a torn or
+ * corrupted checkpoint with the warning, keep-K pruning,
  * argument checks and the request signal. Many ranks and killed ranks:
  * tests/mpi/ckpt_*.sh. */
 #include "cmocka_all.h"
@@ -38,8 +39,9 @@ static char *path(int64_t step, const char *leaf)
     return buf;
 }
 
-/* hub_ckpt_latest with stderr captured into `captured`. */
-static int latest_captured(int64_t *step)
+/* The restore loop (ckpt_fix_restore) when why is not NULL, else
+ * hub_ckpt_latest alone, with stderr captured into `captured`. */
+static int restore_captured(int64_t *step, char *why, size_t why_len)
 {
     char file[300];
     int saved, fd, rc;
@@ -50,7 +52,8 @@ static int latest_captured(int64_t *step)
     saved = dup(2);
     fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
     dup2(fd, 2);
-    rc = hub_ckpt_latest(ctx, step);
+    rc = why ? ckpt_fix_restore(ctx, step, 0, why, why_len)
+             : hub_ckpt_latest(ctx, step);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -60,15 +63,16 @@ static int latest_captured(int64_t *step)
     return rc;
 }
 
+/* The restore loop picks want and reads it back bit for bit. */
 static void assert_restores(int64_t want)
 {
     char why[512] = "";
     int64_t step = -1;
+    int rc = restore_captured(&step, why, sizeof(why));
 
-    assert_int_equal(latest_captured(&step), 0);
+    if (rc != 0)
+        fail_msg("restore: %d (%s; %s)", rc, why, hub_job_error(ctx));
     assert_int_equal(step, want);
-    if (ckpt_fix_check(ctx, step, 0, why, sizeof(why)) != 0)
-        fail_msg("%s", why);
 }
 
 static void test_crc32c_matches_the_check_value_and_the_table(void **state)
@@ -112,19 +116,33 @@ static char *index_text(int64_t step)
     return buf[which];
 }
 
-static void test_async_save_equals_sync(void **state)
+/* A checkpoint saved with flags has the index of a synchronous one and
+ * restores bit for bit. */
+static void assert_equals_sync(int flags)
 {
     char sync_index[8192];
 
-    (void)state;
     assert_int_equal(ckpt_fix_save(ctx, 3, 0, 100000), 0);
     snprintf(sync_index, sizeof(sync_index), "%s", index_text(3));
-    assert_int_equal(ckpt_fix_save(ctx, 3, HUB_CKPT_ASYNC, 100000), 0);
+    assert_int_equal(ckpt_fix_save(ctx, 3, flags, 100000), 0);
     assert_string_equal(index_text(3), sync_index);
-    assert_int_equal(hub_ckpt_latest(ctx, &(int64_t){0}), 0);
     char why[512] = "";
-    if (ckpt_fix_check(ctx, 3, 100000, why, sizeof(why)) != 0)
+    int64_t step = -1;
+    if (ckpt_fix_restore(ctx, &step, 100000, why, sizeof(why)) != 0)
         fail_msg("%s", why);
+    assert_int_equal(step, 3);
+}
+
+static void test_async_save_equals_sync(void **state)
+{
+    (void)state;
+    assert_equals_sync(HUB_CKPT_ASYNC);
+}
+
+static void test_async_nocopy_save_equals_sync(void **state)
+{
+    (void)state;
+    assert_equals_sync(HUB_CKPT_ASYNC_NOCOPY);
 }
 
 static void save_two(void)
@@ -144,25 +162,60 @@ static void test_truncated_rank_file_falls_back_with_warning(void **state)
     assert_non_null(strstr(captured, "): using step-1\n"));
 }
 
-static void test_flipped_byte_falls_back_with_warning(void **state)
+/* Flip a bit of tensor 'big' (the last in the file) of step. */
+static void flip_byte(int64_t step)
 {
     struct stat sb;
+    unsigned char b;
     int fd;
 
-    (void)state;
-    save_two();
-    assert_int_equal(stat(path(2, "rank-0.h5"), &sb), 0);
-    fd = open(path(2, "rank-0.h5"), O_RDWR);
-    unsigned char b;
+    assert_int_equal(stat(path(step, "rank-0.h5"), &sb), 0);
+    fd = open(path(step, "rank-0.h5"), O_RDWR);
     assert_int_equal(pread(fd, &b, 1, sb.st_size - 100), 1);
     b ^= 0x10;
     assert_int_equal(pwrite(fd, &b, 1, sb.st_size - 100), 1);
     close(fd);
+}
+
+static void test_flipped_byte_falls_back_with_warning(void **state)
+{
+    (void)state;
+    save_two();
+    flip_byte(2);
     assert_restores(1);
     assert_string_equal(captured,
                         "hubjob: warning: checkpoint step-2 is corrupt "
                         "(rank-0.h5, tensor 'big': checksum mismatch): "
                         "using step-1\n");
+}
+
+static void test_read_finds_a_flipped_byte_and_read_end_refuses_it(void **state)
+{
+    uint64_t dims[1] = {4096};
+    float *big = malloc(dims[0] * sizeof(float));
+    int64_t step = -1;
+
+    (void)state;
+    save_two();
+    flip_byte(2);
+    assert_int_equal(hub_ckpt_latest(ctx, &step), 0);
+    assert_int_equal(step, 2); /* the structure is sound */
+    assert_int_equal(
+        hub_ckpt_read(ctx, 2, "big", big, HUB_DTYPE_FLOAT32, 1, dims),
+        -EBADMSG);
+    assert_non_null(strstr(hub_job_error(ctx), "checksum mismatch"));
+    assert_int_equal(hub_ckpt_read_end(ctx, 2), -EBADMSG);
+    assert_int_equal(restore_captured(&step, NULL, 0), 0);
+    assert_int_equal(step, 1);
+    assert_string_equal(captured,
+                        "hubjob: warning: checkpoint step-2 is corrupt "
+                        "(rank-0.h5, tensor 'big': checksum mismatch): "
+                        "using step-1\n");
+    assert_int_equal(hub_ckpt_read_end(ctx, 1), 0);
+    /* A new checkpoint of the same step is not held against it. */
+    assert_int_equal(ckpt_fix_save(ctx, 2, 0, 0), 0);
+    assert_restores(2);
+    free(big);
 }
 
 static void test_missing_marker_falls_back_with_warning(void **state)
@@ -179,12 +232,13 @@ static void test_missing_marker_falls_back_with_warning(void **state)
 static void test_nothing_usable_is_enoent_with_warning(void **state)
 {
     int64_t step = -1;
+    char why[512];
 
     (void)state;
-    assert_int_equal(latest_captured(&step), -ENOENT);
+    assert_int_equal(restore_captured(&step, why, sizeof(why)), -ENOENT);
     assert_int_equal(ckpt_fix_save(ctx, 4, 0, 0), 0);
     assert_int_equal(unlink(path(4, "index.json")), 0);
-    assert_int_equal(latest_captured(&step), -ENOENT);
+    assert_int_equal(restore_captured(&step, why, sizeof(why)), -ENOENT);
     assert_non_null(strstr(captured, "checkpoint step-4 is unreadable ("));
     assert_non_null(strstr(captured, "no older checkpoint is left\n"));
 }
@@ -272,8 +326,10 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, clean, clean)
         T(test_save_restores_every_dtype_and_shard_bitwise),
         T(test_async_save_equals_sync),
+        T(test_async_nocopy_save_equals_sync),
         T(test_truncated_rank_file_falls_back_with_warning),
         T(test_flipped_byte_falls_back_with_warning),
+        T(test_read_finds_a_flipped_byte_and_read_end_refuses_it),
         T(test_missing_marker_falls_back_with_warning),
         T(test_nothing_usable_is_enoent_with_warning),
         T(test_keeps_the_last_two_complete),

@@ -132,9 +132,7 @@ static void rebuild(fgd_dist_t *d)
     qsort_r(order, d->nshapes, sizeof(*order), by_count, d->count);
     d->ntyp = 0;
     while (n < d->nshapes && n < FGD_MAX_TYPES &&
-           covered <
-               (getenv("FGD_COVER") ? atof(getenv("FGD_COVER")) : FGD_POPULAR) *
-                   (double)total)
+           covered < FGD_POPULAR * (double)total)
         covered += d->count[order[n++]];
     for (uint32_t k = 0; k < n; k++) {
         const fgd_type_t *t = &d->shapes[order[k]];

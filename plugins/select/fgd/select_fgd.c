@@ -18,10 +18,10 @@
  * out of the sum.
  *
  * The distribution. p_m is learnt from the jobs the plugin is asked to
- * place, each job id counted once (fgd_dist.c): the types that make up
- * 95 % of the jobs seen (FGD's "typical pods"), at most 64, rebuilt as
- * counts grow. A workload that starts with jobs unlike the rest pays for
- * it only while the cluster is empty, where placement matters least.
+ * place, each job id counted once (fgd_dist.c): the most frequent types
+ * (FGD's "typical pods"; here all of them, at most 64: fgd.h says why),
+ * rebuilt as counts grow. A workload that starts with jobs unlike the rest pays
+ * for it only while the cluster is empty, where placement matters least.
  *
  * The arithmetic per node: for each type, the GPUs with u or more free
  * and the free milli-GPUs of the others, computed once (types x GPUs);
@@ -173,26 +173,10 @@ static double frag_after(const node_view_t *v, const fgd_typical_t *ty,
     return f;
 }
 
-static int xtie = -1;
-static double xeps = 1e-9;
 static bool score_less(const score_t *a, const score_t *b)
 {
-    if (xtie < 0) {
-        xtie = getenv("FGD_TIE") ? atoi(getenv("FGD_TIE")) : 0;
-        xeps = getenv("FGD_EPS") ? atof(getenv("FGD_EPS")) : 1e-9;
-    }
-    if (a->delta < b->delta - xeps || a->delta > b->delta + xeps)
+    if (a->delta < b->delta - 1e-9 || a->delta > b->delta + 1e-9)
         return a->delta < b->delta;
-    if (xtie == 1) {
-        if (a->gpu_left != b->gpu_left)
-            return a->gpu_left > b->gpu_left;
-    }
-    if (xtie == 2)
-        return a->idx < b->idx;
-    if (xtie == 3) {
-        if (a->cpu_left != b->cpu_left)
-            return a->cpu_left < b->cpu_left;
-    }
     if (a->gpu_left != b->gpu_left)
         return a->gpu_left < b->gpu_left;
     if (a->cpu_left != b->cpu_left)
