@@ -352,11 +352,6 @@ void hub_rpc_writer_raw(hub_rpc_writer_t *w, const char *text, size_t n)
     w->len += n;
 }
 
-void hub_rpc_writer_text(hub_rpc_writer_t *w, const char *text)
-{
-    hub_rpc_writer_raw(w, text, strlen(text));
-}
-
 /* Bytes of the UTF-8 sequence at s (n bytes there), or 0 where none is
  * valid: overlong forms, surrogates and code points above U+10FFFF are
  * not (RFC 3629). */

@@ -171,6 +171,15 @@ typedef struct hub_job {
      * scheduler's clock), or 0 when it has none. Slurm's "expected start"
      * (squeue --start); informational, not persisted. */
     int64_t planned_start_ms;
+    /* What hrun reports (doc/hrun.md): job_progress while the job runs,
+     * job_report at its end. Fixed point, so that the field tables stay
+     * integer; 0 = not reported. Kept over requeues. */
+    int64_t hrun_step;          /* last completed training step */
+    uint32_t hrun_restarts;     /* hrun's in-place restarts (not requeues) */
+    uint32_t hrun_mfu_ppm;      /* last MFU, parts per million (1e6 = 100%) */
+    uint32_t hrun_mfu_mean_ppm; /* mean MFU over the run, ppm (job_report) */
+    uint32_t hrun_goodput_ppm;  /* goodput, ppm of wall time (job_report) */
+    int64_t hrun_work_lost_ms;  /* time of steps done again, ms (job_report) */
 } hub_job_t;
 
 /* Set defaults that do not depend on the cluster: ntasks from the nodes
@@ -212,8 +221,9 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
  * job leaves at their default (0, "", false, none; array_task_id -1) may
  * be left out; absent columns decode to those defaults.
  *
- * hub_job_columns: the set of columns job needs (bit c = column c; id and
- * state always), to be OR-ed over the jobs of one table.
+ * hub_job_columns: the set of columns among want (bit c = column c; ~0:
+ * all) that job needs, id and state always, to be OR-ed over the jobs of
+ * one table; only the fields of want are looked at.
  * hub_job_column_names: the names of the set, in column order (a JSON
  * array; NULL on ENOMEM). hub_job_row_write: the job's values for the
  * set, in the same order, as JSON text separated by commas (the caller
@@ -225,7 +235,7 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
  * hub_job_column_from_json: decode v into column col of job (which starts
  * zeroed with array_task_id -1, as hub_job_from_json's jobs do); -EINVAL
  * with err naming the field when v is not a valid value for it. */
-uint64_t hub_job_columns(const hub_job_t *job);
+uint64_t hub_job_columns(const hub_job_t *job, uint64_t want);
 json_t *hub_job_column_names(uint64_t cols);
 void hub_job_row_write(hub_rpc_writer_t *w, const hub_job_t *job,
                        uint64_t cols);

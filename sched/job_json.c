@@ -113,6 +113,12 @@ static const field_t job_fields[] = {
     NUM(hub_job_t, term_signal, F_I32, 0, 64),
     U32(hub_job_t, restart_count),
     U32(hub_job_t, hub),
+    TIME(hub_job_t, hrun_step),
+    U32(hub_job_t, hrun_restarts),
+    NUM(hub_job_t, hrun_mfu_ppm, F_U32, 0, 1000000),
+    NUM(hub_job_t, hrun_mfu_mean_ppm, F_U32, 0, 1000000),
+    NUM(hub_job_t, hrun_goodput_ppm, F_U32, 0, 1000000),
+    TIME(hub_job_t, hrun_work_lost_ms),
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -660,21 +666,23 @@ static bool field_is_default(const field_t *f, const void *rec)
     return field_get(f, rec) == f->dflt;
 }
 
-uint64_t hub_job_columns(const hub_job_t *job)
+uint64_t hub_job_columns(const hub_job_t *job, uint64_t want)
 {
-    uint64_t cols = 1ull << 0 | 1ull << COL_STATE; /* id and state */
+    uint64_t always = 1ull << 0 | 1ull << COL_STATE; /* id and state */
+    uint64_t cols = always;
 
     for (size_t i = 0; i < NFIELDS(job_fields); i++)
-        if (!field_is_default(&job_fields[i], job))
+        if ((want >> i & 1) && !field_is_default(&job_fields[i], job))
             cols |= 1ull << i;
     for (size_t i = 0; i < NFIELDS(req_fields); i++)
-        if (!field_is_default(&req_fields[i], &job->req))
+        if ((want >> (COL_REQ + i) & 1) &&
+            !field_is_default(&req_fields[i], &job->req))
             cols |= 1ull << (COL_REQ + i);
     cols |= (uint64_t)(job->req.kind != 0) << COL_KIND;
     cols |= (uint64_t)(job->req.ndeps != 0) << COL_DEPS;
     cols |= (uint64_t)(job->reason != 0) << COL_REASON;
     cols |= (uint64_t)(job->alloc.nnodes != 0) << COL_ALLOC;
-    return cols;
+    return cols & (want | always);
 }
 
 static json_t *column_name(int col)

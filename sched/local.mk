@@ -14,7 +14,9 @@ sched_libhubsched_la_SOURCES = \
 	sched/plugins.c sched/plugins.h \
 	sched/sched.c sched/sched.h sched/sched_int.h \
 	sched/sched_pass.c sched/sched_place.c sched/sched_validate.c \
-	sched/sched_willrun.c \
+	sched/sched_willrun.c sched/sched_hubsel.c \
+	sched/hubsel_util.c sched/hubsel_util.h \
+	sched/meter.c sched/meter.h \
 	sched/store.c sched/store.h sched/store_int.h sched/store_batch.c \
 	sched/store_query.c \
 	sched/client.c sched/client.h \
@@ -32,7 +34,9 @@ sched_libhubsched_la_SOURCES = \
 	plugins/sched/backfill/bf_memo.c \
 	plugins/sched/backfill/bf_plan.c \
 	plugins/sched/backfill/bf_whatif.c \
-	plugins/sched/backfill/sched_backfill.c
+	plugins/sched/backfill/sched_backfill.c \
+	plugins/hubsel/local/hubsel_local.c \
+	plugins/hubsel/cost/hubsel_cost.c
 SCHED_CFLAGS = $(AM_CFLAGS) -iquote $(srcdir)/sched \
 	-iquote $(srcdir)/plugins/priority \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -47,13 +51,14 @@ sched_hubctld_hubctld_SOURCES = \
 	sched/hubctld/conn.c sched/hubctld/commit.c \
 	sched/hubctld/dispatch.c sched/hubctld/op_submit.c \
 	sched/hubctld/op_query.c sched/hubctld/op_admin.c \
+	sched/hubctld/op_progress.c \
 	sched/hubctld/run.c sched/hubctld/reconf.c sched/hubctld/jobref.c \
 	sched/hubctld/nodes.c sched/hubctld/node_sync.c \
 	sched/hubctld/op_agent.c sched/hubctld/launch.c \
 	sched/hubctld/agent_wire.c
 sched_hubctld_hubctld_CFLAGS = $(SCHED_CFLAGS) $(UV_CFLAGS)
 sched_hubctld_hubctld_LDADD = sched/libhubsched.la common/libhubcommon.la \
-	$(UV_LIBS) $(JANSSON_LIBS)
+	$(UV_LIBS) $(JANSSON_LIBS) -lm
 
 # The user commands: one file each, sharing cmdutil and qformat.
 noinst_LTLIBRARIES += sched/cmd/libcmd.la

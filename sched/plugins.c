@@ -48,6 +48,21 @@ const hub_plugin_type_t hub_sched_plugin_type = {
     .n_mandatory = sizeof(sched_mandatory) / sizeof(sched_mandatory[0]),
 };
 
+static const hub_plugin_op_t hubsel_mandatory[] = {
+    HUB_PLUGIN_OP(hub_hubsel_ops_t, create),
+    HUB_PLUGIN_OP(hub_hubsel_ops_t, destroy),
+    HUB_PLUGIN_OP(hub_hubsel_ops_t, rank),
+};
+
+const hub_plugin_type_t hub_hubsel_plugin_type = {
+    .name = "hubsel",
+    .abi_major = HUB_HUBSEL_ABI_MAJOR,
+    .abi_minor = HUB_HUBSEL_ABI_MINOR,
+    .ops_size = sizeof(hub_hubsel_ops_t),
+    .mandatory = hubsel_mandatory,
+    .n_mandatory = sizeof(hubsel_mandatory) / sizeof(hubsel_mandatory[0]),
+};
+
 /* Descriptors of the plugins under plugins/<type>/<name>/ that are built
  * into libhubsched. */
 extern const hub_plugin_desc_t hub_select_bestfit_desc;
@@ -57,6 +72,8 @@ extern const hub_plugin_desc_t hub_priority_basic_desc;
 extern const hub_plugin_desc_t hub_priority_multifactor_desc;
 extern const hub_plugin_desc_t hub_sched_fifo_desc;
 extern const hub_plugin_desc_t hub_sched_backfill_desc;
+extern const hub_plugin_desc_t hub_hubsel_local_desc;
+extern const hub_plugin_desc_t hub_hubsel_cost_desc;
 
 void hub_sched_register_builtins(void)
 {
@@ -65,7 +82,8 @@ void hub_sched_register_builtins(void)
         &hub_select_bestfit_desc,       &hub_select_random_desc,
         &hub_select_fgd_desc,           &hub_priority_basic_desc,
         &hub_priority_multifactor_desc, &hub_sched_fifo_desc,
-        &hub_sched_backfill_desc,
+        &hub_sched_backfill_desc,       &hub_hubsel_local_desc,
+        &hub_hubsel_cost_desc,
     };
 
     if (done)

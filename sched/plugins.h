@@ -1,8 +1,10 @@
-/* plugins.h - the plugin types libhubsched calls: select, priority, sched.
+/* plugins.h - the plugin types libhubsched calls: select, priority, sched,
+ * hubsel.
  *
  * Each type is an ops table behind a typed descriptor (common/plugin.h).
  * hub.conf picks the implementation: SelectType=select/bestfit,
- * PriorityType=priority/multifactor, SchedulerType=sched/backfill. The
+ * PriorityType=priority/multifactor, SchedulerType=sched/backfill,
+ * HubSelectType=hubsel/cost. The
  * standard plugins are built into libhubsched (registered as built-ins
  * with the same descriptors); others load from PluginDir.
  *
@@ -14,6 +16,7 @@
 #define HUB_SCHED_PLUGINS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cluster.h"
@@ -112,8 +115,50 @@ typedef struct hub_sched_ops {
 
 extern const hub_plugin_type_t hub_sched_plugin_type;
 
+/* ---- hubsel: which hub a job without --hub goes to ---------------------- */
+
+#define HUB_HUBSEL_ABI_MAJOR 1
+#define HUB_HUBSEL_ABI_MINOR 0
+
+/* What a ranking sees besides the job. */
+typedef struct hub_hubsel_view {
+    const hub_cluster_t *cluster; /* live, or a what-if copy */
+    /* Per hub index, as of the start of the last pass: GPUs asked for by
+     * pending jobs bound to the hub (--hub), plus those of pending jobs
+     * with no hub shared evenly among all hubs; whole GPUs. */
+    const double *pending_gpus;
+    double mean_limit_s; /* mean time limit of those pending jobs, s */
+} hub_hubsel_view_t;
+
+/* One ranked hub: its score (lower is better; hubsel/cost: expected cost
+ * in PowerPrice currency units) and the weighted terms it sums. */
+typedef struct hub_hubsel_score {
+    uint32_t hub; /* index into conf->hubs */
+    double score;
+    double energy, carbon, transfer, wait; /* weighted terms; 0 if unused */
+} hub_hubsel_score_t;
+
+typedef struct hub_hubsel_ops {
+    /* Make the plugin's context for conf. Mandatory. */
+    int (*create)(void **ctx, const hub_conf_t *conf, hub_error_t *err);
+    /* NULL-safe. Mandatory. */
+    void (*destroy)(void *ctx);
+    /* Rank the hubs job (no --hub) may run on, best first, into out (room
+     * for conf->nhubs entries), leaving out hubs it must not use (a
+     * latency SLO). Returns how many were ranked (0: none may serve it),
+     * or a negative errno. *any true: no preference - placement may pick
+     * among all hubs at once (the select plugin chooses, as with no hub
+     * selection); out then lists every hub for the explanation. The
+     * allocation never spans hubs when *any is false. Mandatory. */
+    int (*rank)(void *ctx, const hub_hubsel_view_t *view, const hub_job_t *job,
+                hub_hubsel_score_t *out, bool *any);
+} hub_hubsel_ops_t;
+
+extern const hub_plugin_type_t hub_hubsel_plugin_type;
+
 /* Register the standard plugins (select/bestfit, priority/basic,
- * priority/multifactor, sched/fifo, sched/backfill) as built-ins.
+ * priority/multifactor, sched/fifo, sched/backfill, hubsel/local,
+ * hubsel/cost) as built-ins.
  * Idempotent. */
 void hub_sched_register_builtins(void);
 

@@ -51,6 +51,8 @@ static int load_plugins(hub_sched_t *s, const char *path, hub_error_t *err)
                     &s->sched_pl, &ops, err) < 0)
         return -EINVAL;
     s->sched = ops;
+    if (hubsel_load(s, path, err) < 0)
+        return -EINVAL;
     if (s->select->create(&s->select_ctx, s->conf, err) < 0 ||
         s->priority->create(&s->priority_ctx, s->conf, err) < 0 ||
         s->sched->create(&s->sched_ctx, s->conf, err) < 0)
@@ -104,6 +106,7 @@ void hub_sched_destroy(hub_sched_t *s)
         s->priority->destroy(s->priority_ctx);
     if (s->select && s->select_ctx)
         s->select->destroy(s->select_ctx);
+    hubsel_unload(s);
     hub_plugin_unload(s->sched_pl);
     hub_plugin_unload(s->priority_pl);
     hub_plugin_unload(s->select_pl);

@@ -161,4 +161,11 @@ int64_t hub_job_expected_end_ms(const hub_job_t *job);
  * reference) or NULL when the plugin gives none. */
 json_t *hub_sched_explain_priority(hub_sched_t *s, const hub_job_t *job);
 
+/* Why job goes (or went) to its hub, for hcontrol show job: a new JSON
+ * object {"plugin": "hubsel/cost", "any": bool, "hubs": [{"hub", "score",
+ * "energy", "carbon", "transfer", "wait"}, ...]} with the hubs as the
+ * HubSelectType plugin ranks them now, best first; {"hub": NAME,
+ * "explicit": true} for a job with --hub; NULL on ENOMEM. */
+json_t *hub_sched_explain_hub(hub_sched_t *s, const hub_job_t *job);
+
 #endif /* HUB_SCHED_H */

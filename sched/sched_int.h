@@ -35,11 +35,17 @@ struct hub_sched {
     jobtab_t jobs;
     uint32_t npending;
 
-    hub_plugin_t *select_pl, *priority_pl, *sched_pl;
+    hub_plugin_t *select_pl, *priority_pl, *sched_pl, *hubsel_pl;
     const hub_select_ops_t *select;
     const hub_priority_ops_t *priority;
     const hub_sched_ops_t *sched;
-    void *select_ctx, *priority_ctx, *sched_ctx;
+    const hub_hubsel_ops_t *hubsel;
+    void *select_ctx, *priority_ctx, *sched_ctx, *hubsel_ctx;
+    /* hubsel: per hub, pending GPU demand as of the last pass (see
+     * hub_hubsel_view_t) and a ranking's scratch; conf->nhubs each. */
+    double *hub_pending_gpus;
+    double hub_mean_limit_s;
+    hub_hubsel_score_t *ranked;
 
     /* Per-pass scratch, reused across passes. */
     hub_job_t **pending, **running;
@@ -55,7 +61,10 @@ struct hub_sched {
 /* sched_place.c */
 void place_begin_pass(hub_sched_t *s);
 void place_end_pass(hub_sched_t *s);
-const candset_t *place_candidates(hub_sched_t *s, const hub_job_t *job);
+/* The live, usable nodes job may use on hub ("" = the job's own --hub,
+ * or any hub when it gives none); cached per pass. NULL: no partition. */
+const candset_t *place_candidates(hub_sched_t *s, const hub_job_t *job,
+                                  const char *hub);
 void place_count_running(hub_sched_t *s, const hub_job_t *job, int delta);
 void place_free_cands(hub_sched_t *s);
 /* Why job may not start now on a per-user or array limit
@@ -67,6 +76,17 @@ hub_job_reason_t place_limit_reason(hub_sched_t *s, const hub_job_t *job);
  * whatever their state, into out (room for every node); returns count. */
 uint32_t place_static_cands(const hub_sched_t *s, long part,
                             const hub_job_req_t *req, uint32_t *out);
+
+/* sched_hubsel.c */
+/* Load HubSelectType and make the hubsel scratch. */
+int hubsel_load(hub_sched_t *s, const char *path, hub_error_t *err);
+void hubsel_unload(hub_sched_t *s);
+/* Note the pending GPU demand per hub for the pass's rankings. */
+void hubsel_begin_pass(hub_sched_t *s, const hub_sched_view_t *view);
+/* Rank the hubs for job (no --hub) on cluster into s->ranked; returns
+ * the count or a negative errno; *any as hub_hubsel_ops_t.rank. */
+int hubsel_rank(hub_sched_t *s, const hub_cluster_t *cluster,
+                const hub_job_t *job, bool *any);
 
 /* sched_pass.c */
 void pass_free(hub_sched_t *s);

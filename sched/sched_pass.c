@@ -268,6 +268,7 @@ int hub_sched_pass(hub_sched_t *s, hub_pass_stats_t *stats)
         return -ENOMEM;
     }
     drop_limited(s, &view);
+    hubsel_begin_pass(s, &view);
     if (sort_pending(s, &view) < 0) {
         place_end_pass(s);
         return -ENOMEM;

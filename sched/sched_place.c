@@ -3,6 +3,7 @@
 #include "sched_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,10 +63,10 @@ static int build_cands(hub_sched_t *s, candset_t *c)
     return 0;
 }
 
-static bool cand_key_equal(const candset_t *c, long part,
+static bool cand_key_equal(const candset_t *c, long part, const char *hub,
                            const hub_job_req_t *r)
 {
-    return c->partition == part && strcmp(c->hub, r->hub) == 0 &&
+    return c->partition == part && strcmp(c->hub, hub) == 0 &&
            strcmp(c->gpu_type, r->gpu_type) == 0 &&
            strcmp(c->constraint, r->constraint) == 0;
 }
@@ -83,7 +84,8 @@ static candset_t *new_candset(hub_sched_t *s)
     return &s->cands[s->ncands++];
 }
 
-const candset_t *place_candidates(hub_sched_t *s, const hub_job_t *job)
+const candset_t *place_candidates(hub_sched_t *s, const hub_job_t *job,
+                                  const char *hub)
 {
     const hub_conf_partition_t *p =
         hub_conf_find_partition(s->conf, job->req.partition);
@@ -92,15 +94,17 @@ const candset_t *place_candidates(hub_sched_t *s, const hub_job_t *job)
 
     if (part < 0)
         return NULL;
+    if (!hub[0])
+        hub = job->req.hub;
     for (uint32_t i = 0; i < s->ncands; i++) {
-        if (cand_key_equal(&s->cands[i], part, &job->req))
+        if (cand_key_equal(&s->cands[i], part, hub, &job->req))
             return &s->cands[i];
     }
     if (!(c = new_candset(s)))
         return NULL;
     memset(c, 0, sizeof(*c));
     c->partition = part;
-    memcpy(c->hub, job->req.hub, sizeof(c->hub));
+    snprintf(c->hub, sizeof(c->hub), "%s", hub);
     memcpy(c->gpu_type, job->req.gpu_type, sizeof(c->gpu_type));
     memcpy(c->constraint, job->req.constraint, sizeof(c->constraint));
     if (build_cands(s, c) < 0) {
@@ -162,11 +166,14 @@ bool hub_sched_within_limits(hub_sched_t *s, const hub_job_t *job)
                job->array_max_running;
 }
 
-int hub_sched_place(hub_sched_t *s, const hub_cluster_t *cluster,
-                    const hub_job_t *job, const int64_t *node_deadline_ms,
-                    int64_t end_ms, hub_alloc_t *out)
+/* Ask the select plugin to place job on the candidates of hub ("": the
+ * job's own --hub, or every hub). */
+static int place_on(hub_sched_t *s, const hub_cluster_t *cluster,
+                    const hub_job_t *job, const char *hub,
+                    const int64_t *node_deadline_ms, int64_t end_ms,
+                    hub_alloc_t *out)
 {
-    const candset_t *c = place_candidates(s, job);
+    const candset_t *c = place_candidates(s, job, hub);
     hub_place_req_t req = {
         .cluster = cluster,
         .job = job,
@@ -179,6 +186,33 @@ int hub_sched_place(hub_sched_t *s, const hub_cluster_t *cluster,
     req.cand = c->nodes;
     req.ncand = c->n;
     return s->select->place(s->select_ctx, &req, out);
+}
+
+/* A job with no --hub on a network of several hubs: the hubsel plugin
+ * ranks the hubs, best first, and the job goes to the first one it could
+ * ever fit on - now, or it waits for that hub (-EAGAIN): the score's wait
+ * term already priced waiting against moving, and a hub whose wait grows
+ * too dear drops down the ranking. Hubs it never fits on are skipped;
+ * -ENOSPC when it fits on none. */
+int hub_sched_place(hub_sched_t *s, const hub_cluster_t *cluster,
+                    const hub_job_t *job, const int64_t *node_deadline_ms,
+                    int64_t end_ms, hub_alloc_t *out)
+{
+    bool any = true;
+    int n = 0;
+
+    if (!job->req.hub[0] && s->conf->nhubs > 1 &&
+        (n = hubsel_rank(s, cluster, job, &any)) < 0)
+        return n;
+    if (any)
+        return place_on(s, cluster, job, "", node_deadline_ms, end_ms, out);
+    for (int i = 0; i < n; i++) {
+        const char *hub = s->conf->hubs[s->ranked[i].hub].name;
+        int rc = place_on(s, cluster, job, hub, node_deadline_ms, end_ms, out);
+        if (rc != -ENOSPC)
+            return rc;
+    }
+    return -ENOSPC;
 }
 
 hub_job_reason_t place_limit_reason(hub_sched_t *s, const hub_job_t *job)

@@ -3,17 +3,20 @@
 # hubsched at work on this machine: a controller and four node agents
 # (hubd) on the four-node, one-hub configuration of etc/hub.conf.local,
 # in a temp dir with free ports; a few jobs of the kinds AI users submit
-# (a 2-node training job whose mpirun reaches its second node through
-# hub-exec, an array of quarter-GPU inference tasks, an evaluation that
-# waits for the training), the queue and the nodes as the jobs move, what
-# the jobs printed, and the accounting records. The GPUs are fake (each
+# (a 2-node, 4-rank data-parallel GPT training job run by hrun, whose
+# mpirun reaches its second node through hub-exec, an array of
+# quarter-GPU inference tasks, an evaluation that waits for the
+# training), the queue and the nodes as the jobs move, one training rank
+# killed and hrun restarting the run from its last checkpoint, what the
+# jobs printed, the training's job file (hub-report: MFU, goodput, the
+# restart's phases) and the accounting records. The GPUs are fake (each
 # agent declares hub.conf's two), so any machine will do. Stops
-# everything it started. Takes about fifteen seconds once built.
+# everything it started. Takes about half a minute once built.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
 build=${HUB_BUILD:-$top/_build}
-export PATH="$build/sched/hubctld:$build/sched/cmd:$build/launcher/hubd:$build/launcher:$PATH"
+export PATH="$build/sched/hubctld:$build/sched/cmd:$build/launcher/hubd:$build/launcher:$build/launcher/hrun:$build/launcher/hubjob/report:$PATH"
 
 dir=$(mktemp -d /tmp/hubdemo.XXXXXX)
 chmod 755 "$dir"
@@ -89,21 +92,21 @@ say "submitting: a 2-node training job, an array of 0.25-GPU inference tasks, a 
 started=$(date +%Y-%m-%dT%H:%M:%S)
 mkdir "$dir/out"
 cd "$dir/out"
-# The training job. Once hrun and the GPT trainer exist (issues #6 and
-# #7), its body becomes `hrun gpt-train --config small`; until then it
-# shows what a job gets: one process per node through mpirun and
-# hub-exec, each seeing its node and GPUs.
-cat > train.sh <<'EOF'
+# The training job: hrun starts 4 ranks of the GPT trainer (2 a node)
+# through mpirun and hub-exec and restarts them from the newest checkpoint
+# when one fails; checkpoints and the job file (hubjob-<id>.h5) go to
+# the temp dir. The GPUs are fake: the ranks train on the CPUs
+# (CUDA_VISIBLE_DEVICES=-1: no GPU), so that libhubjob's MFU is against the CPU peak.
+sed "s|@GPT@|$build/benchmarks/gpt/gpt-train|" > train.sh <<'EOF'
 #!/bin/bash
 #SBATCH -J train-gpt -N 2 --ntasks-per-node=2 --gres=gpu:fake:2 -t 10:00
 #SBATCH -o %x-%j.out
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl=self,tcp
+export HUB_CKPT_DIR=$PWD/ckpt-$SLURM_JOB_ID HUB_TOTAL_STEPS=60
+export HUB_FLUSH_SECONDS=0.2
 echo "job $SLURM_JOB_ID on $SLURM_JOB_NODELIST ($SLURM_NTASKS tasks)"
-mpirun -np 2 --map-by node sh -c \
-    'echo "  $(hostname) as $HUB_NODE: GPUs $CUDA_VISIBLE_DEVICES"'
-sleep 6
-echo "training done"
+exec hrun -n 4 env CUDA_VISIBLE_DEVICES=-1 @GPT@ --config tiny --steps 60 --ckpt-every 10 --batch 128
 EOF
 train=$(hbatch --parsable --kind=train train.sh)
 echo "training job $train"
@@ -117,11 +120,79 @@ evalj=$(hbatch --parsable -J eval --dependency=afterok:"$train" --gpus=1 \
 echo "evaluation job $evalj (afterok:$train)"
 hbatch --test-only -N 4 --gpus-per-node=2 -t 30:00 --wrap true || true
 
+# key=value from the training's progress record (libhubjob's rank 0
+# rewrites it at each flush, checkpoint and resume).
+rec="$dir/out/hubjob-$train.h5.progress"
+progress() { sed -n "s/^$1=//p" "$rec" 2>/dev/null; }
+# Seconds since the Epoch, with milliseconds; seconds since $1.
+now() { date +%s.%3N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+# Whether more than $2 seconds passed since $1.
+past() { awk -v a="$1" -v b="$(now)" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
+# The training job's ranks, "PID RANK NODE" a line: gpt-train processes
+# whose environment has the job's HUB_JOB_ID (hubd sets it) and an MPI
+# rank. Nothing else is killed.
+ours() {
+    for p in $(pgrep -f gpt-train); do
+        tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | awk -v p="$p" \
+            -v id="HUB_JOB_ID=$train" -F= '
+            $0 == id { ok = 1 }
+            $1 == "OMPI_COMM_WORLD_RANK" { r = $2 }
+            $1 == "HUB_NODE" { n = $2 }
+            END { if (ok && r != "") print p, r, n }'
+    done
+}
+ranks() { ours | sort -k2n | awk '{ printf "%s%s (pid %s, %s)", (NR > 1 ? ", " : ""), $2, $1, $3 }'; }
+
+say "queue after submission"
+hqueue || true
+
+# Once the training has a checkpoint at step 20 or later, and some steps
+# since the last one (so that the kill loses work): kill one rank.
+t0=$(now)
+until [ "$(progress ckpt_step)" -ge 20 ] 2>/dev/null &&
+    { [ $(($(progress step) % 10)) -ge 2 ] && [ $(($(progress step) % 10)) -le 6 ] ||
+        [ "$(progress step)" -ge 45 ]; }; do
+    if past "$t0" 60; then
+        echo "demo: the training job reached no checkpoint at step 20 in 60 s" >&2
+        tail -n 20 "$dir/out"/train-gpt-*.out >&2 || true
+        exit 1
+    fi
+    sleep 0.05
+done
+say "training at step $(progress step), checkpoint $(progress ckpt_step): killing one rank"
+echo "ranks of job $train: $(ranks)"
+# Rank 3, on the job's second node; else rank 0, whose pid the record has.
+set -- $(ours | awk '$2 == 3')
+if [ $# = 0 ]; then
+    set -- $(ours | awk -v p="$(progress pid)" '$1 == p')
+fi
+[ $# -ge 2 ] || { echo "demo: no rank of job $train found" >&2; exit 1; }
+echo "kill -KILL $1 (rank $2 on ${3:-its node})"
+runs=$(progress restarts)
+kill -KILL "$1"
+killed=$(now)
+# hrun tears the run down and starts it again: the record then shows the
+# new run (restarts one more) and, once it has stepped, a step past the
+# checkpoint it resumed from.
+until [ "$(progress restarts)" -gt "$runs" ] 2>/dev/null &&
+    [ "$(progress step)" -gt "$(progress ckpt_step)" ] 2>/dev/null; do
+    if past "$killed" 30; then
+        echo "demo: hrun did not restart the training in 30 s" >&2
+        tail -n 20 "$dir/out"/train-gpt-*.out >&2 || true
+        exit 1
+    fi
+    sleep 0.05
+done
+echo "hrun restarted the ranks: run $(progress restarts) at step $(progress step) (resumed from checkpoint $(progress ckpt_step)), $(since "$killed") s after the kill"
+echo "ranks of job $train now: $(ranks)"
+hqueue || true
+
 # Until the ten jobs (1 + 8 + 1) are in accounting, or a minute passed.
 i=0
 while [ "$(hacct -S "$started" -n -P -o jobid | wc -l)" -lt 10 ] &&
     [ $i -lt 30 ]; do
-    say "queue after $((i * 2)) s"
+    say "queue after $(since "$t0") s"
     hqueue || true
     hinfo -N
     sleep 2
@@ -131,8 +202,27 @@ done
 say "what the jobs printed ($dir/out)"
 for f in *.out; do
     echo "--- $f"
-    cat "$f"
+    case $f in
+    train-gpt-*)
+        # Of each run of step lines, the first and last two; of Open MPI's
+        # boxed messages, the line that names the failed rank.
+        awk 'function flush() {
+                 if (n > 4) print "  ..."
+                 if (n > 3) print l2
+                 if (n > 2) print l1
+                 n = 0
+             }
+             /^-----+$/ { box = !box; next }
+             box { if (/noticed/) { flush(); print }; next }
+             /^step +[0-9]+ loss/ { if (++n <= 2) print; else { l2 = l1; l1 = $0 }; next }
+             { flush(); print }
+             END { flush() }' "$f" ;;
+    *) cat "$f" ;;
+    esac
 done
+
+say "the training's job file (hub-report hubjob-$train.h5)"
+hub-report --no-png "hubjob-$train.h5"
 
 say "accounting (hacct)"
 hacct -S "$started"

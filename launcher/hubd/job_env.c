@@ -225,6 +225,8 @@ static void set_hub(envb_t *b, const jobenv_in_t *in)
     setf(b, "HUB_NNODES", "%u", in->nnodes);
     setf(b, "HUB_RESTART_COUNT", "%u", in->job->restart_count);
     setf(b, "HUB_JOB_KIND", "%s", hub_job_kind_name(in->job->req.kind));
+    if (in->job->req.spare_nodes) /* hrun holds these back (doc/hrun.md) */
+        setf(b, "HUB_SPARE_NODES", "%u", in->job->req.spare_nodes);
     if (in->conf)
         setf(b, "HUB_CONF", "%s", in->conf);
     if (in->exec) {

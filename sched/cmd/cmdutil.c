@@ -264,8 +264,16 @@ bool cmd_partition_has_node(const json_t *part, size_t idx, const json_t *node)
 
 /* Keys that answers add around hub_job_to_json()'s object. */
 /* job_file (acct answers when asked) is read by hacct from the answer. */
-static const char *const row_extras[] = {"nodelist", "hub_name", "gpu_hours",
-                                         "job_file", NULL};
+static const char *const row_extras[] = {
+    "nodelist",   "hub_name", "gpu_hours", "job_file", "pflop_hours",
+    "energy_kwh", "co2_kg",   "cost",      NULL};
+
+/* A number of the answer, or -1 when absent. */
+static double num_or_absent(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? json_number_value(v) : -1;
+}
 
 static int row_extras_from_json(const json_t *obj, cmd_job_t *row,
                                 hub_error_t *err)
@@ -279,6 +287,9 @@ static int row_extras_from_json(const json_t *obj, cmd_job_t *row,
         return hub_errorf(err, ENOMEM, "out of memory");
     snprintf(row->hub_name, sizeof(row->hub_name), "%s", hub ? hub : "");
     row->gpu_hours = json_is_number(hours) ? json_number_value(hours) : -1;
+    row->pflop_hours = num_or_absent(obj, "pflop_hours");
+    row->energy_kwh = num_or_absent(obj, "energy_kwh");
+    row->co2_kg = num_or_absent(obj, "co2_kg");
     return 0;
 }
 
@@ -290,6 +301,7 @@ int cmd_job_from_json(const json_t *obj, cmd_job_t *row, hub_error_t *err)
     memset(row, 0, sizeof(*row));
     row->job.array_task_id = -1;
     row->gpu_hours = -1;
+    row->pflop_hours = row->energy_kwh = row->co2_kg = -1;
     if (!json_is_object(obj))
         return hub_errorf(err, EPROTO, "expected a job object");
     rc = row_extras_from_json(obj, row, err);
@@ -360,6 +372,7 @@ static void row_init(cmd_job_t *row)
     memset(row, 0, sizeof(*row));
     row->job.array_task_id = -1;
     row->gpu_hours = -1;
+    row->pflop_hours = row->energy_kwh = row->co2_kg = -1;
 }
 
 /* A row after its cells: "nodelist" is "" when it had none. */

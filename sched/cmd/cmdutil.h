@@ -231,6 +231,8 @@ typedef struct cmd_job {
     char *nodelist;              /* allocation as a hostlist, "" if none */
     char hub_name[HUB_NAME_MAX]; /* hub of the allocation, "" if none */
     double gpu_hours;            /* acct answers; < 0 when absent */
+    /* acct answers' compute metering (sched/meter.h); < 0 when absent */
+    double pflop_hours, energy_kwh, co2_kg;
 } cmd_job_t;
 
 /* Decode one job object. Returns 0 or a negative errno with err naming

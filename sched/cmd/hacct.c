@@ -175,6 +175,27 @@ static void c_gpuhours(const colctx_t *c, char *buf, size_t len)
     snprintf(buf, len, "%.2f", hours);
 }
 
+/* Compute metering from the controller; blank when it sent none. */
+static void metered(double v, char *buf, size_t len)
+{
+    if (v < 0)
+        snprintf(buf, len, " ");
+    else
+        snprintf(buf, len, "%.2f", v);
+}
+static void c_pflop_hours(const colctx_t *c, char *buf, size_t len)
+{
+    metered(c->row->pflop_hours, buf, len);
+}
+static void c_kwh(const colctx_t *c, char *buf, size_t len)
+{
+    metered(c->row->energy_kwh, buf, len);
+}
+static void c_co2(const colctx_t *c, char *buf, size_t len)
+{
+    metered(c->row->co2_kg, buf, len);
+}
+
 static void c_hub(const colctx_t *c, char *buf, size_t len)
 {
     const char *hub =
@@ -203,6 +224,17 @@ static void c_goodput(const colctx_t *c, char *buf, size_t len)
     hacct_perf_cell(c->perf.known, c->perf.goodput, buf, len);
 }
 
+/* hrun's restarts (job_report / job_progress); "" when hrun sent none. */
+static void c_restarts(const colctx_t *c, char *buf, size_t len)
+{
+    const hub_job_t *j = &c->row->job;
+
+    if (j->hrun_restarts || j->hrun_step || j->hrun_goodput_ppm)
+        snprintf(buf, len, "%u", j->hrun_restarts);
+    else
+        buf[0] = '\0';
+}
+
 static const column_t columns[] = {
     {"jobid", "JobID", 12, c_jobid},
     {"jobname", "JobName", 10, c_jobname},
@@ -216,8 +248,12 @@ static const column_t columns[] = {
     {"nnodes", "NNodes", 8, c_nnodes},
     {"gpus", "GPUs", 6, c_gpus},
     {"gpuhours", "GPU-hours", 10, c_gpuhours},
+    {"pflophours", "PFLOPh", 9, c_pflop_hours},
+    {"kwh", "kWh", 9, c_kwh},
+    {"co2kg", "CO2kg", 8, c_co2},
     {"mfu", "MFU%", 6, c_mfu},
     {"goodput", "Goodput%", 8, c_goodput},
+    {"restarts", "Restarts", 8, c_restarts},
     {"submit", "Submit", 19, c_submit},
     {"account", "Account", 10, c_account},
     {"timelimit", "Timelimit", 10, c_timelimit},

@@ -227,18 +227,30 @@ static void status_line(const cmd_job_t *row, int64_t now_ms, char *state,
     hub_format_duration(cmd_job_elapsed_s(j, now_ms), elapsed, elen);
 }
 
+/* ", step N, MFU x%, restarts k" once the job's hrun has reported
+ * (job_progress), else "". */
+static void progress_text(const hub_job_t *j, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (j->hrun_step > 0 || j->hrun_mfu_ppm)
+        snprintf(buf, len, ", step %lld, MFU %.1f%%, restarts %u",
+                 (long long)j->hrun_step, j->hrun_mfu_ppm / 1e4,
+                 j->hrun_restarts);
+}
+
 static void show_status(waiter_t *w, const cmd_job_t *row, int64_t now_ms)
 {
-    char id[32], state[200], elapsed[32];
+    char id[32], state[200], elapsed[32], prog[96];
 
     cmd_format_jobid(&row->job, id, sizeof(id));
     status_line(row, now_ms, state, sizeof(state), elapsed, sizeof(elapsed));
+    progress_text(&row->job, prog, sizeof(prog));
     if (w->tty) {
-        fprintf(stderr, "\r%s: job %s: %s, %s elapsed\033[K", cmd_prog(), id,
-                state, elapsed);
+        fprintf(stderr, "\r%s: job %s: %s, %s elapsed%s\033[K", cmd_prog(), id,
+                state, elapsed, prog);
     } else if (strcmp(state, w->shown) != 0) {
-        fprintf(stderr, "%s: job %s: %s, %s elapsed\n", cmd_prog(), id, state,
-                elapsed);
+        fprintf(stderr, "%s: job %s: %s, %s elapsed%s\n", cmd_prog(), id, state,
+                elapsed, prog);
     }
     snprintf(w->shown, sizeof(w->shown), "%s", state);
     fflush(stderr);

@@ -242,6 +242,27 @@ static void show_priority_factors(const json_t *factors)
     putchar('\n');
 }
 
+/* Why the job's hub: --hub, or the HubSelectType ranking, best first
+ * ("HubChoice=hubsel/cost west=12.3 east=40.1"). */
+static void show_hub_choice(const json_t *choice)
+{
+    size_t i;
+    json_t *h;
+
+    if (!json_is_object(choice))
+        return;
+    if (json_is_true(json_object_get(choice, "explicit"))) {
+        printf("   HubChoice=--hub=%s\n", obj_str(choice, "hub"));
+        return;
+    }
+    printf("   HubChoice=%s%s", obj_str(choice, "plugin"),
+           json_is_true(json_object_get(choice, "any")) ? " (any hub)" : "");
+    json_array_foreach(json_object_get(choice, "hubs"), i, h)
+        printf(" %s=%.4g", obj_str(h, "hub"),
+               json_number_value(json_object_get(h, "score")));
+    putchar('\n');
+}
+
 static int show_one_job(const json_t *obj, const json_t *extra, int64_t now)
 {
     cmd_job_t row;
@@ -255,6 +276,7 @@ static int show_one_job(const json_t *obj, const json_t *extra, int64_t now)
         show_job_resources(&row);
         show_job_spec(json_object_get(extra, "spec"));
         show_priority_factors(json_object_get(extra, "priority_factors"));
+        show_hub_choice(json_object_get(extra, "hub_choice"));
     } else {
         cmd_error("bad answer from hubctld: %s", err.text);
     }

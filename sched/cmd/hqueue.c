@@ -38,8 +38,9 @@ static const char usage_text[] =
     "%l time limit, %L time left, %D nodes, %C CPUs, %b GPUs, %R reason\n"
     "or nodelist, %N nodelist, %P partition, %Q priority, %r reason,\n"
     "%V submit, %S start, %e end, %a account, %m memory, %A array job,\n"
-    "%K array task, %h hub, %k kind; \"%.8j\" right-justifies in 8\n"
-    "columns, \"%8j\" left-justifies; both cut longer values.\n";
+    "%K array task, %h hub, %k kind; from hrun: %I step, %Y MFU,\n"
+    "%X restarts. \"%.8j\" right-justifies in 8 columns, \"%8j\"\n"
+    "left-justifies; both cut longer values.\n";
 
 enum { OPT_ME = 256, OPT_HUB, OPT_JSON, OPT_HELP };
 
@@ -158,6 +159,32 @@ static bool keep(const opts_t *o, const hub_job_t *job)
            !hub_job_state_is_final(job->state);
 }
 
+/* What keep() reads. */
+static const char *const keep_columns[] = {
+    "id", "array_job_id", "array_task_id", "user", "state", NULL};
+
+/* The table's columns to ask for: what keep() and the format read, so
+ * that the controller writes and we read only those (at 100,000 jobs of
+ * the default format, 6 values a row instead of 14). */
+static int ask_columns(const opts_t *o, const qformat_t *f, hub_error_t *err)
+{
+    json_t *names = json_array();
+    int rc = names ? qformat_columns(f, names, err)
+                   : hub_errorf(err, ENOMEM, "out of memory");
+
+    for (size_t i = 0; rc == 0 && keep_columns[i]; i++) {
+        if (json_array_append_new(names, json_string(keep_columns[i])))
+            rc = hub_errorf(err, ENOMEM, "out of memory");
+    }
+    if (rc < 0) {
+        json_decref(names);
+        return rc;
+    }
+    if (json_object_set_new(o->args, "columns", names))
+        return hub_errorf(err, ENOMEM, "out of memory");
+    return 0;
+}
+
 /* keep() for --json, which prints the answer's job objects. */
 static bool keep_object(const json_t *obj, const void *arg)
 {
@@ -198,7 +225,10 @@ static int print_table(const opts_t *o, const qformat_t *f)
     int rc;
 
     json_object_set_new(o->args, "table", json_true());
-    rc = cmd_call_table("queue", json_incref(o->args), &resp, &rows, &n, &err);
+    rc = ask_columns(o, f, &err);
+    if (rc == 0)
+        rc = cmd_call_table("queue", json_incref(o->args), &resp, &rows, &n,
+                            &err);
     if (rc < 0) {
         cmd_error("%s", err.text);
         return CMD_EXIT_FAIL;

@@ -24,6 +24,8 @@ typedef struct field {
     char type;
     const char *header;
     field_fn fn;
+    const char *columns; /* the answer's columns fn reads, space-separated
+                          * (tests/unit/test_queue_table.c checks them) */
 } field_t;
 
 /* One piece of a format: literal text (field NULL) or a field. */
@@ -43,17 +45,32 @@ struct qformat {
 
 /* ---- fields ------------------------------------------------------------ */
 
-/* s, or "(null)" when empty, cut to fit; without printf, as this is
- * most fields of hqueue's 100,000 lines. */
-static void put_str(const char *s, char *buf, size_t len)
+/* s cut to fit buf, without printf: most cells of hqueue's 100,000 lines
+ * are strings, and snprintf was a seventh of its time. */
+static void put_text(const char *s, char *buf, size_t len)
 {
-    size_t n;
+    size_t n = strnlen(s, len - 1);
 
-    if (!s || !s[0])
-        s = "(null)";
-    n = strnlen(s, len - 1);
     memcpy(buf, s, n);
     buf[n] = '\0';
+}
+
+/* s, or "(null)" when empty, as squeue prints names. */
+static void put_str(const char *s, char *buf, size_t len)
+{
+    put_text(s && s[0] ? s : "(null)", buf, len);
+}
+
+static void put_uint(uint64_t v, char *buf, size_t len)
+{
+    char digits[24], *p = digits + sizeof(digits);
+
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_text(p, buf, len);
 }
 
 static void put_duration(int64_t secs, char *buf, size_t len)
@@ -126,7 +143,7 @@ static void f_nodes(const fctx_t *c, char *buf, size_t len)
 
     if (n == 0)
         n = c->job->req.nodes_min > 0 ? c->job->req.nodes_min : 1;
-    snprintf(buf, len, "%u", n);
+    put_uint(n, buf, len);
 }
 
 static void f_cpus(const fctx_t *c, char *buf, size_t len)
@@ -139,7 +156,7 @@ static void f_cpus(const fctx_t *c, char *buf, size_t len)
     if (cpus == 0)
         cpus = (uint64_t)(j->req.ntasks ? j->req.ntasks : 1) *
                (j->req.cpus_per_task ? j->req.cpus_per_task : 1);
-    snprintf(buf, len, "%" PRIu64, cpus);
+    put_uint(cpus, buf, len);
 }
 
 static void f_gres(const fctx_t *c, char *buf, size_t len)
@@ -149,15 +166,22 @@ static void f_gres(const fctx_t *c, char *buf, size_t len)
 
 static void f_nodelist(const fctx_t *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s", c->row->nodelist ? c->row->nodelist : "");
+    put_text(c->row->nodelist ? c->row->nodelist : "", buf, len);
 }
 
+/* "(Reason)" while pending, else the nodelist. */
 static void f_reason_or_nodes(const fctx_t *c, char *buf, size_t len)
 {
-    if (c->job->state == HUB_JOB_PENDING)
-        snprintf(buf, len, "(%s)", hub_job_reason_name(c->job->reason));
-    else
+    size_t n;
+
+    if (c->job->state != HUB_JOB_PENDING) {
         f_nodelist(c, buf, len);
+        return;
+    }
+    buf[0] = '(';
+    put_text(hub_job_reason_name(c->job->reason), buf + 1, len - 2);
+    n = strlen(buf);
+    memcpy(buf + n, ")", 2);
 }
 
 static void f_partition(const fctx_t *c, char *buf, size_t len)
@@ -223,7 +247,7 @@ static void f_array_job(const fctx_t *c, char *buf, size_t len)
 {
     const hub_job_t *j = c->job;
 
-    snprintf(buf, len, "%u", j->array_job_id ? j->array_job_id : j->id);
+    put_uint(j->array_job_id ? j->array_job_id : j->id, buf, len);
 }
 
 static void f_array_task(const fctx_t *c, char *buf, size_t len)
@@ -234,33 +258,63 @@ static void f_array_task(const fctx_t *c, char *buf, size_t len)
         snprintf(buf, len, "N/A");
 }
 
+/* hrun's reports (job.h): N/A until the job's hrun sends one. */
+static void f_hrun_step(const fctx_t *c, char *buf, size_t len)
+{
+    if (c->job->hrun_step > 0)
+        put_uint((uint64_t)c->job->hrun_step, buf, len);
+    else
+        put_text("N/A", buf, len);
+}
+
+static void f_hrun_mfu(const fctx_t *c, char *buf, size_t len)
+{
+    if (c->job->hrun_mfu_ppm)
+        snprintf(buf, len, "%.1f%%", c->job->hrun_mfu_ppm / 1e4);
+    else
+        put_text("N/A", buf, len);
+}
+
+static void f_hrun_restarts(const fctx_t *c, char *buf, size_t len)
+{
+    put_uint(c->job->hrun_restarts, buf, len);
+}
+
 static const field_t fields[] = {
-    {'i', "JOBID", f_id},
-    {'j', "NAME", f_name},
-    {'u', "USER", f_user},
-    {'T', "STATE", f_state},
-    {'t', "ST", f_state_short},
-    {'M', "TIME", f_time_used},
-    {'l', "TIME_LIMIT", f_time_limit},
-    {'L', "TIME_LEFT", f_time_left},
-    {'D', "NODES", f_nodes},
-    {'C', "CPUS", f_cpus},
-    {'b', "GRES", f_gres},
-    {'R', "NODELIST(REASON)", f_reason_or_nodes},
-    {'N', "NODELIST", f_nodelist},
-    {'P', "PARTITION", f_partition},
-    {'Q', "PRIORITY", f_priority},
-    {'r', "REASON", f_reason},
-    {'V', "SUBMIT_TIME", f_submit},
-    {'S', "START_TIME", f_start},
-    {'e', "END_TIME", f_end},
-    {'a', "ACCOUNT", f_account},
-    {'h', "HUB", f_hub},
-    {'k', "KIND", f_kind},
-    {'m', "MIN_MEMORY", f_memory},
-    {'A', "ARRAY_JOB_ID", f_array_job},
-    {'K', "ARRAY_TASK_ID", f_array_task},
+    {'i', "JOBID", f_id, "id array_job_id array_task_id"},
+    {'j', "NAME", f_name, "req.name"},
+    {'u', "USER", f_user, "user uid"},
+    {'T', "STATE", f_state, "state"},
+    {'t', "ST", f_state_short, "state"},
+    {'M', "TIME", f_time_used, "start_ms end_ms"},
+    {'l', "TIME_LIMIT", f_time_limit, "req.time_limit_s"},
+    {'L', "TIME_LEFT", f_time_left, "req.time_limit_s state start_ms end_ms"},
+    {'D', "NODES", f_nodes, "alloc req.nodes_min"},
+    {'C', "CPUS", f_cpus, "alloc req.ntasks req.cpus_per_task"},
+    {'b', "GRES", f_gres,
+     "req.gpus_per_node_milli req.gpus_milli req.gpu_type"},
+    {'R', "NODELIST(REASON)", f_reason_or_nodes, "state reason nodelist"},
+    {'N', "NODELIST", f_nodelist, "nodelist"},
+    {'P', "PARTITION", f_partition, "req.partition"},
+    {'Q', "PRIORITY", f_priority, "priority"},
+    {'r', "REASON", f_reason, "reason"},
+    {'V', "SUBMIT_TIME", f_submit, "submit_ms"},
+    {'S', "START_TIME", f_start, "start_ms"},
+    {'e', "END_TIME", f_end, "end_ms"},
+    {'a', "ACCOUNT", f_account, "req.account"},
+    {'h', "HUB", f_hub, "hub_name req.hub"},
+    {'k', "KIND", f_kind, "req.kind"},
+    {'m', "MIN_MEMORY", f_memory,
+     "req.mem_per_node_mb req.mem_per_cpu_mb req.mem_all"},
+    {'A', "ARRAY_JOB_ID", f_array_job, "array_job_id id"},
+    {'K', "ARRAY_TASK_ID", f_array_task, "array_task_id"},
+    {'I', "STEP", f_hrun_step, "hrun_step"},
+    {'Y', "MFU", f_hrun_mfu, "hrun_mfu_ppm"},
+    {'X', "RESTARTS", f_hrun_restarts, "hrun_restarts"},
 };
+
+/* What qformat_sort reads. */
+static const char sort_columns[] = "state priority id array_task_id";
 
 static const field_t *find_field(char type)
 {
@@ -476,6 +530,29 @@ void qformat_print_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms,
     fctx_t c = {row, &row->job, now_ms};
 
     print_line(f, render(f, &c), out);
+}
+
+/* Append the space-separated names of list to names. */
+static int add_names(json_t *names, const char *list, hub_error_t *err)
+{
+    while (*list) {
+        size_t n = strcspn(list, " ");
+        if (json_array_append_new(names, json_stringn(list, n)))
+            return hub_errorf(err, ENOMEM, "out of memory");
+        list += n + (list[n] == ' ');
+    }
+    return 0;
+}
+
+int qformat_columns(const qformat_t *f, json_t *names, hub_error_t *err)
+{
+    int rc = add_names(names, sort_columns, err);
+
+    for (size_t i = 0; rc == 0 && i < f->nitems; i++) {
+        if (f->items[i].field)
+            rc = add_names(names, f->items[i].field->columns, err);
+    }
+    return rc;
 }
 
 /* 0: running or completing, 1: pending, 2: the rest. */

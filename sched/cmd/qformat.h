@@ -34,7 +34,8 @@
 
 /* squeue's default and -l (long) formats. */
 #define QFORMAT_DEFAULT "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R"
-#define QFORMAT_LONG "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R"
+#define QFORMAT_LONG                                                           \
+    "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %.8I %.6Y %.8X %R"
 
 /* Longest format accepted, bytes. */
 #define QFORMAT_MAX 1024
@@ -66,6 +67,12 @@ char *qformat_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms);
 void qformat_print_header(const qformat_t *f, FILE *out);
 void qformat_print_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms,
                        FILE *out);
+
+/* Append to the JSON array names the answer columns that the format's
+ * fields and qformat_sort read ("id", "req.name", "nodelist"...), for a
+ * table request that asks only for those (doc/protocol.md); repeats are
+ * left in. Returns 0 or -ENOMEM. */
+int qformat_columns(const qformat_t *f, json_t *names, hub_error_t *err);
 
 /* Sort rows the way hqueue lists them: running (and completing) jobs
  * first, then pending jobs by priority, highest first, then the rest;

@@ -25,7 +25,7 @@
 #define DEFAULT_SEED 42
 
 typedef struct opts {
-    const char *swf, *alibaba, *nodes, *pods, *csv, *conf, *out;
+    const char *swf, *alibaba, *nodes, *pods, *csv, *conf, *out, *scenario;
     uint32_t syn_jobs, syn_nodes;
     size_t max_jobs;
     double inflate_pct; /* 0: replay */
@@ -48,6 +48,9 @@ static void usage(FILE *f)
             "    --pods FILE           its pod list instead of DIR's\n"
             "  --csv FILE --conf FILE  hsim CSV trace on a hub.conf cluster\n"
             "  --synthetic NJOBS NNODES  synthetic AI workload, 8 GPUs/node\n"
+            "  --scenario twohub       train + infer jobs on two hubs, "
+            "hubsel/local vs\n"
+            "                          hubsel/cost (-n jobs, 2000)\n"
             "Options:\n"
             "  -p, --policy SPEC       fifo, easy, backfill, random, bestfit, "
             "fgd, or\n"
@@ -97,6 +100,9 @@ static int take_opt(int c, const char *arg, char **argv, opts_t *o)
     case 'c':
         o->conf = arg;
         return 0;
+    case 'T':
+        o->scenario = arg;
+        return strcmp(arg, "twohub") == 0 ? 0 : 2;
     case 'o':
         o->out = arg;
         return 0;
@@ -137,7 +143,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
         {"max-jobs", 1, NULL, 'n'},      {"inflate", 1, NULL, 'I'},
         {"seed", 1, NULL, 's'},          {"out", 1, NULL, 'o'},
         {"pass-interval", 1, NULL, 'i'}, {"json", 0, NULL, 'j'},
-        {"help", 0, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"scenario", 1, NULL, 'T'},      {"help", 0, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     uint64_t a, b;
     int c;
@@ -203,18 +210,21 @@ static int load_alibaba(const opts_t *o, hsim_trace_t *tr, hub_error_t *err)
 
 static int load_trace(const opts_t *o, hsim_trace_t *tr, hub_error_t *err)
 {
-    int n = !!o->swf + !!o->alibaba + !!o->csv + !!o->syn_jobs;
+    int n = !!o->swf + !!o->alibaba + !!o->csv + !!o->syn_jobs + !!o->scenario;
     char *conf;
     int rc;
 
     if (n != 1)
         return hub_errorf(err, EINVAL,
                           "give one trace: --swf, --alibaba, "
-                          "--csv or --synthetic (see --help)");
+                          "--csv, --synthetic or --scenario (see --help)");
     if (o->swf)
         return hsim_swf_read(o->swf, o->max_jobs, tr, err);
     if (o->alibaba)
         return load_alibaba(o, tr, err);
+    if (o->scenario)
+        return hsim_twohub(o->max_jobs ? (uint32_t)o->max_jobs : 2000,
+                           o->seed, tr, err);
     if (o->syn_jobs)
         return hsim_synth(o->syn_jobs, o->syn_nodes, o->seed, tr, err);
     if (!o->conf)

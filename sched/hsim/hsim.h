@@ -39,6 +39,9 @@ typedef struct hsim_job {
     uint64_t mem_mb;        /* per node; 0 = none */
     uint32_t gpus_milli;    /* per node, milli-GPUs; 0 = none */
     uint32_t uid;
+    hub_job_kind_t kind;     /* batch (0), train or infer */
+    char region[16];         /* infer: where its users are; "" = none */
+    uint32_t latency_slo_ms; /* infer: latency SLO to region; 0 = none */
 } hsim_job_t;
 
 typedef struct hsim_trace {
@@ -99,6 +102,10 @@ int hsim_alibaba_read(const char *node_csv, const char *pod_csv,
 /* hsim's CSV (doc/hsim.md) on the cluster of conf_text (copied). */
 int hsim_csv_read(const char *path, const char *conf_text, size_t max_jobs,
                   hsim_trace_t *tr, hub_error_t *err);
+/* The two-hub scenario (twohub.c): a cheap, green west training hub and
+ * a dear east inference hub 30 ms apart, njobs train and infer jobs. */
+int hsim_twohub(uint32_t njobs, uint64_t seed, hsim_trace_t *tr,
+                hub_error_t *err);
 /* njobs jobs on nnodes nodes of 8 GPUs at about 90 % offered load. */
 int hsim_synth(uint32_t njobs, uint32_t nnodes, uint64_t seed, hsim_trace_t *tr,
                hub_error_t *err);
@@ -110,9 +117,9 @@ typedef struct hsim_policy {
     char globals[256]; /* hub.conf global lines, one per "\n" */
 } hsim_policy_t;
 
-/* Parse "LABEL" (a built-in: fifo, easy, backfill, random, bestfit, fgd)
- * or "LABEL=ITEM,ITEM..." where an item is a plugin (sched/x, select/y,
- * priority/z) or a global Key=Value. */
+/* Parse "LABEL" (a built-in: fifo, easy, backfill, random, bestfit, fgd,
+ * local, cost) or "LABEL=ITEM,ITEM..." where an item is a plugin
+ * (sched/x, select/y, priority/z, hubsel/w) or a global Key=Value. */
 int hsim_policy_parse(const char *spec, hsim_policy_t *p, hub_error_t *err);
 
 /* The trace's hub.conf with the policy's globals, malloc'd. */
@@ -147,6 +154,7 @@ typedef struct hsim_metrics {
     double *start_s, *end_s;
     size_t njobs, done, timeouts;
     size_t rejected; /* refused at submission: could never run */
+    size_t slo_misses; /* started on a hub too far from its region */
     double wait_sum, bsld_sum, jct_sum, wait_max;
     double first_submit_s, last_end_s;
     /* time integrals over [first submit, last end] */

@@ -5,7 +5,7 @@ sched_hsim_libhsim_la_SOURCES = sched/hsim/hsim.h \
 	sched/hsim/trace.c sched/hsim/swf.c sched/hsim/alibaba.c \
 	sched/hsim/csvtrace.c sched/hsim/synth.c sched/hsim/policy.c \
 	sched/hsim/sim.c sched/hsim/metrics.c sched/hsim/report.c \
-	sched/hsim/inflation.c
+	sched/hsim/inflation.c sched/hsim/twohub.c
 HSIM_CFLAGS = $(SCHED_CFLAGS) -iquote $(srcdir)/sched/hsim
 HSIM_LDADD = sched/hsim/libhsim.la sched/libhubsched.la \
 	common/libhubcommon.la $(JANSSON_LIBS) -lm

@@ -18,6 +18,8 @@ static const struct {
     {"random", "sched/backfill,select/random"},
     {"bestfit", "sched/backfill,select/bestfit"},
     {"fgd", "sched/backfill,select/fgd"},
+    {"local", "sched/backfill,select/bestfit,hubsel/local"},
+    {"cost", "sched/backfill,select/bestfit,hubsel/cost"},
 };
 
 static int add_line(hsim_policy_t *p, const char *key, const char *val,
@@ -45,6 +47,8 @@ static int add_item(hsim_policy_t *p, const char *item, bool *has_sched,
         *has_select = true;
         return add_line(p, "SelectType=", item, err);
     }
+    if (strncmp(item, "hubsel/", 7) == 0)
+        return add_line(p, "HubSelectType=", item, err);
     if (strncmp(item, "priority/", 9) == 0) {
         *has_prio = true;
         return add_line(p, "PriorityType=", item, err);
@@ -52,7 +56,8 @@ static int add_item(hsim_policy_t *p, const char *item, bool *has_sched,
     if (!strchr(item, '=') || item[0] == '=')
         return hub_errorf(err, EINVAL,
                           "policy '%s': '%s' is neither a plugin "
-                          "(sched/..., select/..., priority/...) nor "
+                          "(sched/..., select/..., priority/..., "
+                          "hubsel/...) nor "
                           "Key=Value",
                           p->label, item);
     return add_line(p, item, "", err);
@@ -109,7 +114,7 @@ int hsim_policy_parse(const char *spec, hsim_policy_t *p, hub_error_t *err)
             return parse_items(p, builtins[i].items, err);
     return hub_errorf(err, EINVAL,
                       "policy '%s': not one of fifo, easy, backfill, random, "
-                      "bestfit, fgd (or give LABEL=sched/...,select/...)",
+                      "bestfit, fgd, local, cost (or give LABEL=sched/...,select/...)",
                       spec);
 }
 

@@ -30,6 +30,10 @@ static double timeouts(const hsim_metrics_t *m)
 {
     return (double)m->timeouts;
 }
+static double slo_misses(const hsim_metrics_t *m)
+{
+    return (double)m->slo_misses;
+}
 static double rejected(const hsim_metrics_t *m)
 {
     return (double)m->rejected;
@@ -109,6 +113,7 @@ void hsim_report_table(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
     row(out, "jobs done", m, n, done, " %12.0f");
     row(out, "jobs refused (never fit)", m, n, rejected, " %12.0f");
     row(out, "timeouts", m, n, timeouts, " %12.0f");
+    row(out, "latency SLO misses", m, n, slo_misses, " %12.0f");
     row(out, "avg wait (s)", m, n, hsim_metrics_avg_wait, " %12.1f");
     row(out, "max wait (s)", m, n, wait_max, " %12.0f");
     row(out, "avg bounded slowdown (10 s)", m, n, hsim_metrics_avg_bsld,
@@ -146,7 +151,7 @@ void hsim_report_json(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_pack(
             "{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
-            "s:f, s:f, s:f, s:I, s:f, s:f, s:f, s:f, s:o}",
+            "s:f, s:f, s:f, s:I, s:f, s:f, s:f, s:f, s:o, s:I}",
             "trace", tr->name, "policy", m[i].label, "jobs_done",
             (json_int_t)m[i].done, "timeouts", (json_int_t)m[i].timeouts,
             "refused", (json_int_t)m[i].rejected, "avg_wait_s",
@@ -159,7 +164,8 @@ void hsim_report_json(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
             "wall_s", m[i].wall_s, "cpu_s", m[i].cpu_s, "passes",
             (json_int_t)m[i].npass, "pass_p50_ms", p50(&m[i]), "pass_p99_ms",
             p99(&m[i]), "pass_max_ms", hsim_metrics_pass_ms(&m[i], 100),
-            "max_rss_mb", rss_mb(&m[i]), "hubs", hubs_json(&m[i]));
+            "max_rss_mb", rss_mb(&m[i]), "hubs", hubs_json(&m[i]),
+            "slo_misses", (json_int_t)m[i].slo_misses);
         char *s =
             o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
         if (s)

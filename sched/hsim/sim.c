@@ -18,6 +18,7 @@
  * refused (it could never run) is counted and left out.
  */
 #include "hsim.h"
+#include "hubsel_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -128,6 +129,8 @@ static void on_started(void *arg, hub_job_t *job)
 
     hsim_metrics_started(sim->m, job, idx, trace_s(sim, job->start_ms),
                          (double)tj->submit_s);
+    if (!hub_meets_slo(hub_sched_conf(sim->s), job->hub, &job->req))
+        sim->m->slo_misses++;
     if (heap_push(sim, &ev) < 0)
         sim->error = -ENOMEM;
 }
@@ -190,6 +193,9 @@ static void make_req(const hsim_job_t *tj, hub_job_req_t *req)
     req->mem_per_node_mb = tj->mem_mb;
     req->gpus_per_node_milli = tj->gpus_milli;
     req->time_limit_s = tj->limit_s;
+    req->kind = tj->kind;
+    snprintf(req->region, sizeof(req->region), "%s", tj->region);
+    req->latency_slo_ms = tj->latency_slo_ms;
 }
 
 /* The request of tj, checked and completed (remembered per shape).

@@ -212,6 +212,9 @@ json_t *op_reconfigure(conn_t *conn, json_t *req, reply_t *slot);
 json_t *op_node_register(conn_t *conn, json_t *req, reply_t *slot);
 json_t *op_node_heartbeat(conn_t *conn, json_t *req, reply_t *slot);
 json_t *op_job_exit(conn_t *conn, json_t *req, reply_t *slot);
+/* op_progress.c: hrun's job_progress and job_report (doc/protocol.md). */
+json_t *op_job_progress(conn_t *conn, json_t *req, reply_t *slot);
+json_t *op_job_report(conn_t *conn, json_t *req, reply_t *slot);
 /* May conn use op name? Over TCP only the node agent ops. */
 bool op_allowed(const conn_t *conn, const char *name);
 

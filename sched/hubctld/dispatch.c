@@ -29,6 +29,8 @@ static const struct {
     {"node_register", op_node_register},
     {"node_heartbeat", op_node_heartbeat},
     {"job_exit", op_job_exit},
+    {"job_progress", op_job_progress},
+    {"job_report", op_job_report},
 };
 
 json_t *answer_ok(void)

@@ -9,6 +9,7 @@
 
 #include "jobspec.h"
 #include "log.h"
+#include "meter.h"
 
 json_t *op_ping(conn_t *conn, json_t *req, reply_t *slot)
 {
@@ -40,6 +41,8 @@ typedef struct queue_filter {
     ctld_t *ctld;
     queue_hit_t *jobs; /* the matches, by id once op_queue sorted them */
     size_t njobs, cap;
+    uint64_t want;  /* the table's columns asked for (~0: all) */
+    bool placement; /* ... and "nodelist", "hub_name" */
 } queue_filter_t;
 
 static bool ref_match(const queue_filter_t *f, const hub_job_t *job)
@@ -49,6 +52,32 @@ static bool ref_match(const queue_filter_t *f, const hub_job_t *job)
             return true;
     }
     return false;
+}
+
+/* Parse the table's "columns" (absent: all) into f->want and
+ * f->placement; -EINVAL names an unknown one in err. */
+static int parse_columns(json_t *names, queue_filter_t *f, hub_error_t *err)
+{
+    size_t i;
+    json_t *x;
+
+    f->want = names ? 0 : ~0ull;
+    f->placement = !names;
+    if (names && !json_is_array(names))
+        return hub_errorf(err, EINVAL, "columns: expected an array of names");
+    json_array_foreach(names, i, x)
+    {
+        const char *s = json_string_value(x);
+        int col = s ? hub_job_column_find(s) : -1;
+
+        if (col >= 0)
+            f->want |= 1ull << col;
+        else if (s && (!strcmp(s, "nodelist") || !strcmp(s, "hub_name")))
+            f->placement = true;
+        else
+            return hub_errorf(err, EINVAL, "columns[%zu]: not a job column", i);
+    }
+    return 0;
 }
 
 /* Parse the "ids" filter; -EINVAL names the bad one in err. */
@@ -172,8 +201,9 @@ static void placement_write(ctld_t *c, const hub_job_t *job,
     free(nodes);
 }
 
-/* The columns some listed job needs (hub_job_columns), and "nodelist"
- * and "hub_name" (*placed) when some job holds nodes. */
+/* The columns asked for that some listed job needs (hub_job_columns),
+ * and "nodelist" and "hub_name" (*placed) when asked for and some job
+ * holds nodes. */
 static json_t *table_columns(const queue_filter_t *f, uint64_t *cols,
                              bool *placed)
 {
@@ -182,8 +212,8 @@ static json_t *table_columns(const queue_filter_t *f, uint64_t *cols,
     *cols = 0;
     *placed = false;
     for (size_t i = 0; i < f->njobs; i++) {
-        *cols |= hub_job_columns(f->jobs[i].job);
-        *placed = *placed || f->jobs[i].job->alloc.nnodes;
+        *cols |= hub_job_columns(f->jobs[i].job, f->want);
+        *placed = *placed || (f->placement && f->jobs[i].job->alloc.nnodes);
     }
     names = hub_job_column_names(*cols);
     if (names && *placed &&
@@ -260,7 +290,8 @@ json_t *op_queue(conn_t *conn, json_t *req, reply_t *slot)
     };
     json_t *answer = NULL;
 
-    if (parse_refs(json_object_get(req, "ids"), &f, &err) < 0)
+    if (parse_refs(json_object_get(req, "ids"), &f, &err) < 0 ||
+        parse_columns(json_object_get(req, "columns"), &f, &err) < 0)
         answer = answer_error(-EINVAL, &err);
     else if (hub_sched_foreach(c->sched, queue_one, &f) != 0)
         answer = answer_error(-ENOMEM, NULL);
@@ -289,7 +320,7 @@ json_t *op_job(conn_t *conn, json_t *req, reply_t *slot)
     ctld_t *c = conn->ctld;
     hub_error_t err;
     hub_job_t *job = job_ref_find(c, json_object_get(req, "id"), &err);
-    json_t *answer, *factors, *spec;
+    json_t *answer, *factors, *hubsel, *spec;
 
     if (!job)
         return answer_error(-ENOENT, &err);
@@ -297,6 +328,8 @@ json_t *op_job(conn_t *conn, json_t *req, reply_t *slot)
                        "now_ms", (json_int_t)hub_sched_now(c->sched));
     if ((factors = hub_sched_explain_priority(c->sched, job)))
         json_object_set_new(answer, "priority_factors", factors);
+    if ((hubsel = hub_sched_explain_hub(c->sched, job)))
+        json_object_set_new(answer, "hub_choice", hubsel);
     if (may_touch_job(conn, job) &&
         (spec = hub_store_get_spec(c->reader, job->id, &err)))
         json_object_set_new(answer, "spec", spec);
@@ -441,11 +474,24 @@ static json_t *job_file_json(ctld_t *c, const hub_job_t *job)
     return out;
 }
 
+/* Compute metering (meter.h) into the job's answer. */
+static void meter_json(ctld_t *c, const hub_job_t *job, json_t *j)
+{
+    hub_meter_t m;
+
+    hub_meter_job(c->conf, job, hub_sched_now(c->sched), &m);
+    json_object_set_new(j, "pflop_hours", json_real(m.pflop_hours));
+    json_object_set_new(j, "energy_kwh", json_real(m.energy_kwh));
+    json_object_set_new(j, "co2_kg", json_real(m.co2_kg));
+    json_object_set_new(j, "cost", json_real(m.cost));
+}
+
 static int acct_one(hub_job_t *job, void *arg)
 {
     acct_ctx_t *a = arg;
     json_t *j = run_job_json(a->ctld, job), *file;
     json_object_set_new(j, "gpu_hours", json_real(gpu_hours(job)));
+    meter_json(a->ctld, job, j);
     if (a->job_file && (file = job_file_json(a->ctld, job)))
         json_object_set_new(j, "job_file", file);
     json_array_append_new(a->out, j);

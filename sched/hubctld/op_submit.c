@@ -146,6 +146,22 @@ static json_t *test_only(ctld_t *c, const hub_job_req_t *req)
     return answer;
 }
 
+/* --spare-nodes=K: K nodes more than the job's shape asks, which hrun
+ * holds back for failures (HUB_SPARE_NODES). Done once, at submission:
+ * hub_sched_validate runs again on updates and must stay idempotent. */
+static int add_spares(hub_job_req_t *req, hub_error_t *err)
+{
+    if (req->spare_nodes == 0)
+        return 0;
+    hub_job_req_defaults(req);
+    if (req->spare_nodes > UINT32_MAX / 2 - req->nodes_max)
+        return hub_errorf(err, EINVAL, "--spare-nodes=%u: too many",
+                          req->spare_nodes);
+    req->nodes_min += req->spare_nodes;
+    req->nodes_max += req->spare_nodes;
+    return 0;
+}
+
 /* Decode and check: the spec, then the request against the cluster. */
 static int check_spec(ctld_t *c, json_t *req, hub_jobspec_t *spec,
                       hub_job_req_t *jreq, hub_error_t *err)
@@ -155,7 +171,8 @@ static int check_spec(ctld_t *c, json_t *req, hub_jobspec_t *spec,
     if (rc < 0)
         return rc;
     *jreq = spec->req;
-    if ((rc = hub_sched_validate(c->sched, jreq, err)) < 0)
+    if ((rc = add_spares(jreq, err)) < 0 ||
+        (rc = hub_sched_validate(c->sched, jreq, err)) < 0)
         return rc;
     return hub_sched_check_deps(c->sched, jreq, err);
 }

@@ -6,6 +6,7 @@ INTEGRATION_TESTS = tests/integration/ctld_basic.sh \
 	tests/integration/ctld_sched.sh \
 	tests/integration/ctld_perms.sh \
 	tests/integration/ctld_crash.sh \
+	tests/integration/ctld_progress.sh \
 	tests/integration/hubd_basic.sh \
 	tests/integration/hubd_multi.sh \
 	tests/integration/hubd_perms.sh \

@@ -143,6 +143,41 @@ static void test_job_round_trip_with_allocation(void **state)
     hub_job_clear(&b);
 }
 
+/* hrun's reports (job_progress, job_report) survive the store's trip and
+ * keep their fixed-point units; an MFU above 100% is refused. */
+static void test_hrun_fields_round_trip_and_are_range_checked(void **state)
+{
+    hub_job_t a, b;
+    hub_error_t err;
+    json_t *j;
+
+    memset(&a, 0, sizeof(a));
+    a.id = 5;
+    a.array_task_id = -1;
+    a.hrun_step = 123456789012LL;
+    a.hrun_restarts = 3;
+    a.hrun_mfu_ppm = 412345;
+    a.hrun_mfu_mean_ppm = 400000;
+    a.hrun_goodput_ppm = 987654;
+    a.hrun_work_lost_ms = 61500;
+    j = through_text(hub_job_to_json(&a));
+    assert_int_equal(json_integer_value(json_object_get(j, "hrun_mfu_ppm")),
+                     412345);
+    assert_int_equal(hub_job_from_json(j, &b, &err), 0);
+    assert_int_equal(b.hrun_step, 123456789012LL);
+    assert_int_equal(b.hrun_restarts, 3);
+    assert_int_equal(b.hrun_mfu_ppm, 412345);
+    assert_int_equal(b.hrun_mfu_mean_ppm, 400000);
+    assert_int_equal(b.hrun_goodput_ppm, 987654);
+    assert_int_equal(b.hrun_work_lost_ms, 61500);
+    json_decref(j);
+
+    j = json_pack("{s:i, s:i}", "id", 5, "hrun_mfu_ppm", 1000001);
+    assert_int_equal(hub_job_from_json(j, &b, &err), -EINVAL);
+    assert_non_null(strstr(err.text, "hrun_mfu_ppm"));
+    json_decref(j);
+}
+
 static void test_json_uses_names_and_trims_gpu_slots(void **state)
 {
     hub_job_t a;
@@ -307,6 +342,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_req_round_trip_is_exact),
         cmocka_unit_test(test_job_round_trip_with_allocation),
+        cmocka_unit_test(test_hrun_fields_round_trip_and_are_range_checked),
         cmocka_unit_test(test_json_uses_names_and_trims_gpu_slots),
         cmocka_unit_test(test_missing_fields_take_zero_defaults),
         cmocka_unit_test(test_req_rejects_bad_types_ranges_and_keys),

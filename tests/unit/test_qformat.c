@@ -273,7 +273,8 @@ static void test_long_format_has_state_names_and_limits(void **state)
 
     assert_line(QFORMAT_LONG, &r,
                 "                12       gpu train-gp    alice  RUNNING"
-                "      10:00   1:00:00      2 gs-n[001-002]");
+                "      10:00   1:00:00      2      N/A    N/A        0"
+                " gs-n[001-002]");
 }
 
 int main(void)

@@ -11,7 +11,11 @@
 
 #include "cmdutil.h"
 #include "job.h"
+#include "qformat.h"
 #include "rpc.h"
+
+/* The answers' now: 2026-11-21T23:05:20Z. */
+#define NOW_MS 1795302320000LL
 
 /* The text a writer fed by fn holds, parsed (any value). */
 static json_t *written(void (*fn)(hub_rpc_writer_t *w, const void *arg),
@@ -270,21 +274,25 @@ static void test_row_cells_are_the_object_form_values(void **state)
 /* ---- the reader ---------------------------------------------------------
  */
 
-/* A table answer for jobs, as the controller writes it. */
-static char *table_text(const hub_job_t *jobs, size_t n, size_t *len)
+/* A table answer for jobs, as the controller writes it: the columns of
+ * want they need, and with placement "nodelist" and "hub_name". */
+static char *table_text(const hub_job_t *jobs, size_t n, uint64_t want,
+                        bool placement, size_t *len)
 {
     uint64_t cols = 0;
     json_t *head = json_pack("{s:i, s:I, s:i}", "rc", 0, "now_ms",
-                             (json_int_t)1795302320000LL, "seq", 3);
+                             (json_int_t)NOW_MS, "seq", 3);
+    json_t *names;
     hub_rpc_writer_t w;
     hub_error_t err;
     char *frame;
 
     for (size_t i = 0; i < n; i++)
-        cols |= hub_job_columns(&jobs[i]);
-    json_object_set_new(head, "columns", hub_job_column_names(cols));
-    json_array_append_new(json_object_get(head, "columns"),
-                          json_string("nodelist"));
+        cols |= hub_job_columns(&jobs[i], want);
+    names = hub_job_column_names(cols);
+    if (placement)
+        json_array_extend(names, json_pack("[s, s]", "nodelist", "hub_name"));
+    json_object_set_new(head, "columns", names);
     hub_rpc_writer_init(&w);
     hub_rpc_writer_open(&w, head);
     hub_rpc_writer_key(&w, "rows");
@@ -292,7 +300,9 @@ static char *table_text(const hub_job_t *jobs, size_t n, size_t *len)
     for (size_t i = 0; i < n; i++) {
         hub_rpc_writer_text(&w, i ? ",[" : "[");
         hub_job_row_write(&w, &jobs[i], cols);
-        hub_rpc_writer_text(&w, ",\"n[3,5]\"]");
+        if (placement)
+            hub_rpc_writer_text(&w, ",\"n[3,5]\",\"hubB\"");
+        hub_rpc_writer_text(&w, "]");
     }
     hub_rpc_writer_text(&w, "]}");
     assert_int_equal(hub_rpc_writer_finish(&w, &frame, len, &err), 0);
@@ -333,16 +343,17 @@ static void test_table_text_reads_back_the_rows(void **state)
     jobs[2].state = HUB_JOB_PENDING;
     jobs[2].reason = HUB_REASON_PRIORITY;
     jobs[2].priority = INT64_MIN;
-    text = table_text(jobs, 3, &len);
+    text = table_text(jobs, 3, ~0ull, true, &len);
     assert_int_equal(cmd_table_from_text(text, len, &resp, &rows, &n, &err), 0);
     assert_int_equal(n, 3);
     for (size_t i = 0; i < 3; i++) {
         assert_same_job(&rows[i], &jobs[i]);
         assert_string_equal(rows[i].nodelist, "n[3,5]");
+        assert_string_equal(rows[i].hub_name, "hubB");
     }
     assert_null(json_object_get(resp, "rows"));
     assert_int_equal(json_integer_value(json_object_get(resp, "now_ms")),
-                     1795302320000LL);
+                     NOW_MS);
     cmd_jobs_destroy(rows, n);
     json_decref(resp);
     free(text);
@@ -428,6 +439,86 @@ static void test_table_text_refuses_wrong_values(void **state)
                    -EINVAL);
 }
 
+/* The column set a format asks for (qformat_columns); *placement when
+ * it names "nodelist" or "hub_name". */
+static uint64_t format_columns(const qformat_t *f, bool *placement)
+{
+    json_t *names = json_array(), *name;
+    uint64_t want = 0;
+    size_t i;
+
+    assert_int_equal(qformat_columns(f, names, NULL), 0);
+    *placement = false;
+    json_array_foreach(names, i, name)
+    {
+        int col = hub_job_column_find(json_string_value(name));
+
+        if (col >= 0)
+            want |= 1ull << col;
+        else
+            *placement = true;
+    }
+    json_decref(names);
+    return want;
+}
+
+/* job read back from a table of only the columns f asks for prints as
+ * the whole job does. */
+static void assert_columns_suffice(const qformat_t *f, char type,
+                                   const hub_job_t *job)
+{
+    cmd_job_t whole = {.job = *job, .nodelist = "n[3,5]", .hub_name = "hubB"};
+    bool placement;
+    uint64_t want = format_columns(f, &placement);
+    cmd_job_t *rows;
+    json_t *resp;
+    size_t n, len;
+    hub_error_t err;
+    char *text = table_text(job, 1, want, placement, &len);
+    char *got, *full;
+
+    assert_int_equal(cmd_table_from_text(text, len, &resp, &rows, &n, &err), 0);
+    got = qformat_job(f, &rows[0], NOW_MS);
+    full = qformat_job(f, &whole, NOW_MS);
+    if (strcmp(got, full) != 0)
+        fail_msg("%%%c of job %u: '%s' from its columns, '%s' whole", type,
+                 job->id, got, full);
+    free(got);
+    free(full);
+    cmd_jobs_destroy(rows, n);
+    json_decref(resp);
+    free(text);
+}
+
+static void test_format_columns_hold_what_fields_read(void **state)
+{
+    hub_job_t jobs[2];
+
+    busy_job(&jobs[0], 12);
+    busy_job(&jobs[1], 14);
+    jobs[1].state = HUB_JOB_PENDING;
+    jobs[1].reason = HUB_REASON_DEPENDENCY;
+    jobs[1].alloc.nnodes = 0;
+    jobs[1].req.gpus_per_node_milli = 0;
+    jobs[1].req.gpus_milli = 500;
+    jobs[1].req.mem_all = true;
+    jobs[1].end_ms = jobs[1].start_ms + 90000;
+    snprintf(jobs[1].req.gpu_type, HUB_NAME_MAX, "h100");
+    snprintf(jobs[1].req.account, HUB_NAME_MAX, "physics");
+    snprintf(jobs[1].req.hub, HUB_NAME_MAX, "hubA");
+    jobs[0].hrun_step = 420;
+    jobs[0].hrun_mfu_ppm = 412000;
+    jobs[0].hrun_restarts = 2;
+    for (char t = 'A'; t <= 'z'; t++) {
+        char fmt[] = {'%', t, '\0'};
+        qformat_t *f = qformat_create(fmt, NULL);
+
+        for (size_t i = 0; f && i < 2; i++)
+            assert_columns_suffice(f, t, &jobs[i]);
+        qformat_destroy(f);
+    }
+}
+
 static void test_table_text_reports_the_refusal(void **state)
 {
     const char *text = "{\"rc\":-2,\"error\":\"no job 99\",\"seq\":4}";
@@ -475,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_table_text_takes_any_json_layout),
         cmocka_unit_test(test_table_text_refuses_what_is_not_json),
         cmocka_unit_test(test_table_text_refuses_wrong_values),
+        cmocka_unit_test(test_format_columns_hold_what_fields_read),
         cmocka_unit_test(test_table_text_reports_the_refusal),
         cmocka_unit_test(test_table_text_reads_the_object_form),
     };

@@ -1,0 +1,149 @@
+/* test_hubsel.c - hubsel/cost scores by hand, its latency SLO filter, and
+ * hubsel/local's order. */
+#include "cmocka_all.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "plugins.h"
+
+extern const hub_plugin_desc_t hub_hubsel_cost_desc;
+extern const hub_plugin_desc_t hub_hubsel_local_desc;
+
+/* Two hubs, one 8-GPU node each, 500 W GPUs, a 30 ms link. */
+static const char conf_text[] =
+    "CostWeightEnergy=1\nCostWeightCarbon=2\nCostWeightTransfer=1\n"
+    "CostWeightWait=1\n"
+    "GpuType=g PeakTFLOPS_BF16=100 PowerW=500\n"
+    "HubName=west Region=west PUE=1.2 PowerPrice=0.10 CarbonIntensity=200\n"
+    "HubName=east Region=east PUE=1.5 PowerPrice=0.40 CarbonIntensity=500\n"
+    "HubLink=west,east LatencyMs=30 BandwidthGbps=100 TransferCost=0.05\n"
+    "NodeName=w1 Hub=west CPUs=8 Gres=gpu:g:8\n"
+    "NodeName=e1 Hub=east CPUs=8 Gres=gpu:g:8\n"
+    "PartitionName=all Nodes=ALL Default=YES\n";
+
+typedef struct fixture {
+    hub_conf_t *conf;
+    hub_cluster_t *c;
+    const hub_hubsel_ops_t *ops;
+    void *ctx;
+    hub_hubsel_score_t out[2];
+    bool any;
+} fixture_t;
+
+static fixture_t *fixture_new(const hub_plugin_desc_t *desc)
+{
+    fixture_t *fx = calloc(1, sizeof(*fx));
+    hub_error_t err;
+
+    fx->conf = hub_conf_parse_string(conf_text, "test.conf", &err);
+    if (!fx->conf)
+        fail_msg("conf: %s", err.text);
+    fx->c = hub_cluster_create(fx->conf, true, &err);
+    assert_non_null(fx->c);
+    fx->ops = desc->ops;
+    assert_int_equal(fx->ops->create(&fx->ctx, fx->conf, &err), 0);
+    return fx;
+}
+
+static void fixture_free(fixture_t *fx)
+{
+    fx->ops->destroy(fx->ctx);
+    hub_cluster_destroy(fx->c);
+    hub_conf_destroy(fx->conf);
+    free(fx);
+}
+
+static int rank(fixture_t *fx, const hub_job_t *job)
+{
+    hub_hubsel_view_t v = {.cluster = fx->c, .mean_limit_s = 3600};
+    return fx->ops->rank(fx->ctx, &v, job, fx->out, &fx->any);
+}
+
+/* 4 GPUs for 2 h, data in east. west: 4.8 kWh -> energy 0.48, carbon
+ * 2 x 0.96 = 1.92, transfer 0.05 x 100 GB = 5: 7.4. east: 6 kWh ->
+ * energy 2.4, carbon 2 x 3 = 6, transfer 0: 8.4. */
+static void test_cost_scores_energy_carbon_transfer(void **state)
+{
+    fixture_t *fx = fixture_new(&hub_hubsel_cost_desc);
+    hub_job_t job = {0};
+
+    job.req.kind = HUB_KIND_TRAIN;
+    job.req.gpus_per_node_milli = 4000;
+    job.req.nodes_min = 1;
+    job.req.time_limit_s = 7200;
+    strcpy(job.req.data_hub, "east");
+    assert_int_equal(rank(fx, &job), 2);
+    assert_false(fx->any);
+    assert_int_equal(fx->out[0].hub, 0);
+    assert_true(fabs(fx->out[0].energy - 0.48) < 1e-9);
+    assert_true(fabs(fx->out[0].carbon - 1.92) < 1e-9);
+    assert_true(fabs(fx->out[0].transfer - 5.0) < 1e-9);
+    assert_true(fabs(fx->out[0].wait) < 1e-9);
+    assert_true(fabs(fx->out[0].score - 7.4) < 1e-9);
+    assert_int_equal(fx->out[1].hub, 1);
+    assert_true(fabs(fx->out[1].score - 8.4) < 1e-9);
+    fixture_free(fx);
+}
+
+/* A full hub gets a wait term: (pending 0 + 4 GPUs) / 8 x 1 h = 0.5. */
+static void test_cost_prices_wait_on_full_hub(void **state)
+{
+    fixture_t *fx = fixture_new(&hub_hubsel_cost_desc);
+    hub_job_t job = {0};
+
+    job.req.gpus_milli = 4000;
+    job.req.time_limit_s = 3600;
+    fx->c->nodes[0].gpu_milli_free = 0;
+    assert_int_equal(rank(fx, &job), 2);
+    assert_int_equal(fx->out[0].hub, 0);
+    assert_true(fabs(fx->out[0].wait - 0.5) < 1e-9);
+    assert_true(fabs(fx->out[1].wait) < 1e-9);
+    fixture_free(fx);
+}
+
+static void test_cost_slo_leaves_out_far_hubs(void **state)
+{
+    fixture_t *fx = fixture_new(&hub_hubsel_cost_desc);
+    hub_job_t job = {0};
+
+    job.req.kind = HUB_KIND_INFER;
+    job.req.gpus_milli = 1000;
+    strcpy(job.req.region, "east");
+    job.req.latency_slo_ms = 20; /* the link is 30 ms: east only */
+    assert_int_equal(rank(fx, &job), 1);
+    assert_int_equal(fx->out[0].hub, 1);
+    job.req.latency_slo_ms = 50; /* both; west is cheaper */
+    assert_int_equal(rank(fx, &job), 2);
+    assert_int_equal(fx->out[0].hub, 0);
+    strcpy(job.req.region, "north"); /* no hub reaches it */
+    assert_int_equal(rank(fx, &job), 0);
+    fixture_free(fx);
+}
+
+static void test_local_lists_hubs_in_order_as_any(void **state)
+{
+    fixture_t *fx = fixture_new(&hub_hubsel_local_desc);
+    hub_job_t job = {0};
+
+    strcpy(job.req.region, "east");
+    job.req.latency_slo_ms = 1;
+    assert_int_equal(rank(fx, &job), 2);
+    assert_true(fx->any);
+    assert_int_equal(fx->out[0].hub, 0);
+    assert_int_equal(fx->out[1].hub, 1);
+    fixture_free(fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cost_scores_energy_carbon_transfer),
+        cmocka_unit_test(test_cost_prices_wait_on_full_hub),
+        cmocka_unit_test(test_cost_slo_leaves_out_far_hubs),
+        cmocka_unit_test(test_local_lists_hubs_in_order_as_any),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
