@@ -136,14 +136,22 @@ static int take_opt(int c, const char *arg, char **argv, opts_t *o)
 static int parse_args(int argc, char **argv, opts_t *o)
 {
     static const struct option longs[] = {
-        {"swf", 1, NULL, 'S'},           {"alibaba", 1, NULL, 'A'},
-        {"nodes", 1, NULL, 'N'},         {"pods", 1, NULL, 'P'},
-        {"csv", 1, NULL, 'C'},           {"conf", 1, NULL, 'c'},
-        {"synthetic", 1, NULL, 'Y'},     {"policy", 1, NULL, 'p'},
-        {"max-jobs", 1, NULL, 'n'},      {"inflate", 1, NULL, 'I'},
-        {"seed", 1, NULL, 's'},          {"out", 1, NULL, 'o'},
-        {"pass-interval", 1, NULL, 'i'}, {"json", 0, NULL, 'j'},
-        {"scenario", 1, NULL, 'T'},      {"help", 0, NULL, 'h'},
+        {"swf", 1, NULL, 'S'},
+        {"alibaba", 1, NULL, 'A'},
+        {"nodes", 1, NULL, 'N'},
+        {"pods", 1, NULL, 'P'},
+        {"csv", 1, NULL, 'C'},
+        {"conf", 1, NULL, 'c'},
+        {"synthetic", 1, NULL, 'Y'},
+        {"policy", 1, NULL, 'p'},
+        {"max-jobs", 1, NULL, 'n'},
+        {"inflate", 1, NULL, 'I'},
+        {"seed", 1, NULL, 's'},
+        {"out", 1, NULL, 'o'},
+        {"pass-interval", 1, NULL, 'i'},
+        {"json", 0, NULL, 'j'},
+        {"scenario", 1, NULL, 'T'},
+        {"help", 0, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     uint64_t a, b;
@@ -223,8 +231,8 @@ static int load_trace(const opts_t *o, hsim_trace_t *tr, hub_error_t *err)
     if (o->alibaba)
         return load_alibaba(o, tr, err);
     if (o->scenario)
-        return hsim_twohub(o->max_jobs ? (uint32_t)o->max_jobs : 2000,
-                           o->seed, tr, err);
+        return hsim_twohub(o->max_jobs ? (uint32_t)o->max_jobs : 2000, o->seed,
+                           tr, err);
     if (o->syn_jobs)
         return hsim_synth(o->syn_jobs, o->syn_nodes, o->seed, tr, err);
     if (!o->conf)

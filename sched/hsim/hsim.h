@@ -153,7 +153,7 @@ typedef struct hsim_metrics {
      * never) */
     double *start_s, *end_s;
     size_t njobs, done, timeouts;
-    size_t rejected; /* refused at submission: could never run */
+    size_t rejected;   /* refused at submission: could never run */
     size_t slo_misses; /* started on a hub too far from its region */
     double wait_sum, bsld_sum, jct_sum, wait_max;
     double first_submit_s, last_end_s;

@@ -164,8 +164,8 @@ void hsim_report_json(FILE *out, const hsim_trace_t *tr, hsim_metrics_t *m,
             "wall_s", m[i].wall_s, "cpu_s", m[i].cpu_s, "passes",
             (json_int_t)m[i].npass, "pass_p50_ms", p50(&m[i]), "pass_p99_ms",
             p99(&m[i]), "pass_max_ms", hsim_metrics_pass_ms(&m[i], 100),
-            "max_rss_mb", rss_mb(&m[i]), "hubs", hubs_json(&m[i]),
-            "slo_misses", (json_int_t)m[i].slo_misses);
+            "max_rss_mb", rss_mb(&m[i]), "hubs", hubs_json(&m[i]), "slo_misses",
+            (json_int_t)m[i].slo_misses);
         char *s =
             o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
         if (s)
