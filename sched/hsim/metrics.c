@@ -281,7 +281,8 @@ static int by_u32(const void *a, const void *b)
 
 void hsim_metrics_done(hsim_metrics_t *m)
 {
-    qsort(m->pass_us, m->npass, sizeof(*m->pass_us), by_u32);
+    if (m->npass > 1) /* no passes: no array, and qsort(NULL) is UB */
+        qsort(m->pass_us, m->npass, sizeof(*m->pass_us), by_u32);
 }
 
 double hsim_metrics_pass_ms(const hsim_metrics_t *m, double p)

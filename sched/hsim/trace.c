@@ -47,7 +47,8 @@ static int by_submit(const void *pa, const void *pb)
 
 void hsim_trace_sort(hsim_trace_t *tr)
 {
-    qsort(tr->jobs, tr->njobs, sizeof(*tr->jobs), by_submit);
+    if (tr->njobs > 1) /* an empty trace has no array: qsort(NULL) is UB */
+        qsort(tr->jobs, tr->njobs, sizeof(*tr->jobs), by_submit);
 }
 
 uint64_t hsim_trace_gpus(const hsim_trace_t *tr)
