@@ -97,6 +97,22 @@ int cmd_getopt(int argc, char *const argv[], const char *shortopts,
     return c;
 }
 
+int cmd_parse_options(int argc, char **argv, const char *shortopts,
+                      const struct option *longopts, cmd_option_fn apply,
+                      void *opts)
+{
+    hub_error_t err;
+    int c;
+
+    while ((c = cmd_getopt(argc, argv, shortopts, longopts)) != -1) {
+        if (c == '?')
+            return CMD_EXIT_USAGE;
+        if (apply(opts, c, optarg, &err) < 0)
+            return cmd_usage_error("%s", err.text);
+    }
+    return -1;
+}
+
 /* ---- talking to hubctld ------------------------------------------------ */
 
 /* The request {"op": op, ...args} (args stolen), or NULL on ENOMEM. */

@@ -67,6 +67,18 @@ int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_getopt(int argc, char *const argv[], const char *shortopts,
                const struct option *longopts);
 
+/* Apply one option (c as cmd_getopt returns it, arg its value or NULL) to
+ * a command's options; 0, or a negative errno with err saying why. */
+typedef int (*cmd_option_fn)(void *opts, int c, const char *arg,
+                             hub_error_t *err);
+
+/* Run cmd_getopt over argv and hand every option to apply. Returns -1
+ * when all applied (optind is then the first operand), or the exit code
+ * (CMD_EXIT_USAGE, the message printed) for a bad option or value. */
+int cmd_parse_options(int argc, char **argv, const char *shortopts,
+                      const struct option *longopts, cmd_option_fn apply,
+                      void *opts);
+
 /* ---- talking to hubctld ------------------------------------------------ */
 
 /* Send {"op": op, ...args} on c and wait for the answer (CMD_TIMEOUT_MS).

@@ -453,8 +453,10 @@ static void print_helpformat(void)
 
 /* ---- options ----------------------------------------------------------- */
 
-static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
+static int apply_option(void *opts, int c, const char *arg, hub_error_t *err)
 {
+    opts_t *o = opts;
+
     switch (c) {
     case 'S':
         o->start = arg;
@@ -531,14 +533,11 @@ static int finish_args(opts_t *o, hub_error_t *err)
 static int parse_args(opts_t *o, int argc, char **argv)
 {
     hub_error_t err;
-    int c;
+    int rc = cmd_parse_options(argc, argv, "S:E:u:as:j:o:nPX", longopts,
+                               apply_option, o);
 
-    while ((c = cmd_getopt(argc, argv, "S:E:u:as:j:o:nPX", longopts)) != -1) {
-        if (c == '?')
-            return CMD_EXIT_USAGE;
-        if (apply_option(o, c, optarg, &err) < 0)
-            return cmd_usage_error("%s", err.text);
-    }
+    if (rc != -1)
+        return rc;
     if (optind < argc)
         return cmd_usage_error("unexpected argument '%s'", argv[optind]);
     if (o->help || o->helpformat)

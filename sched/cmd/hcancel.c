@@ -77,8 +77,10 @@ static int set_signal(opts_t *o, const char *arg, hub_error_t *err)
     return rc;
 }
 
-static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
+static int apply_option(void *opts, int c, const char *arg, hub_error_t *err)
 {
+    opts_t *o = opts;
+
     json_t *states;
 
     switch (c) {
@@ -144,14 +146,11 @@ static int parse_ids(opts_t *o, int argc, char **argv, hub_error_t *err)
 static int parse_args(opts_t *o, int argc, char **argv)
 {
     hub_error_t err;
-    int c;
+    int rc = cmd_parse_options(argc, argv, "u:n:t:p:s:iQ", longopts,
+                               apply_option, o);
 
-    while ((c = cmd_getopt(argc, argv, "u:n:t:p:s:iQ", longopts)) != -1) {
-        if (c == '?')
-            return CMD_EXIT_USAGE;
-        if (apply_option(o, c, optarg, &err) < 0)
-            return cmd_usage_error("%s", err.text);
-    }
+    if (rc != -1)
+        return rc;
     if (o->help)
         return -1;
     if (parse_ids(o, argc, argv, &err) < 0)

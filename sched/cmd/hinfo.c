@@ -418,8 +418,10 @@ static int view_hubs(const opts_t *o, const json_t *resp)
 
 /* ---- main -------------------------------------------------------------- */
 
-static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
+static int apply_option(void *opts, int c, const char *arg, hub_error_t *err)
 {
+    opts_t *o = opts;
+
     switch (c) {
     case 'p':
         return cmd_list_append(o->partitions, arg, "partition", err);
@@ -444,15 +446,10 @@ static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(opts_t *o, int argc, char **argv)
 {
-    hub_error_t err;
-    int c;
+    int rc = cmd_parse_options(argc, argv, "p:Nh", longopts, apply_option, o);
 
-    while ((c = cmd_getopt(argc, argv, "p:Nh", longopts)) != -1) {
-        if (c == '?')
-            return CMD_EXIT_USAGE;
-        if (apply_option(o, c, optarg, &err) < 0)
-            return cmd_usage_error("%s", err.text);
-    }
+    if (rc != -1)
+        return rc;
     if (optind < argc)
         return cmd_usage_error("unexpected argument '%s'", argv[optind]);
     return -1;

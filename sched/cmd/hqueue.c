@@ -83,8 +83,10 @@ static int add_filter(opts_t *o, const char *key, const char *list,
     return cmd_list_append(arr, list, what, err);
 }
 
-static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
+static int apply_option(void *opts, int c, const char *arg, hub_error_t *err)
 {
+    opts_t *o = opts;
+
     char me[HUB_NAME_MAX];
 
     switch (c) {
@@ -126,15 +128,11 @@ static int apply_option(opts_t *o, int c, const char *arg, hub_error_t *err)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(opts_t *o, int argc, char **argv)
 {
-    hub_error_t err;
-    int c;
+    int rc = cmd_parse_options(argc, argv, "u:j:p:t:n:o:lh", longopts,
+                               apply_option, o);
 
-    while ((c = cmd_getopt(argc, argv, "u:j:p:t:n:o:lh", longopts)) != -1) {
-        if (c == '?')
-            return CMD_EXIT_USAGE;
-        if (apply_option(o, c, optarg, &err) < 0)
-            return cmd_usage_error("%s", err.text);
-    }
+    if (rc != -1)
+        return rc;
     if (optind < argc)
         return cmd_usage_error("unexpected argument '%s'", argv[optind]);
     if (json_array_size(o->users) == 1)
