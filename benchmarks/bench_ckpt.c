@@ -12,8 +12,9 @@
  * (begin, add, commit); then, with the page cache dropped before each
  * (when /proc/sys/vm/drop_caches is writable, else the case says "warm"),
  * read() of the baseline file and a restore (hub_ckpt_latest,
- * hub_ckpt_read of every tensor, hub_ckpt_read_end); then an asynchronous
- * checkpoint (HUB_CKPT_ASYNC: the tensors are copied) and one without the
+ * hub_ckpt_read of every tensor, hub_ckpt_read_end); then memcpy of every
+ * tensor (the baseline of the staging copy), an asynchronous checkpoint
+ * (HUB_CKPT_ASYNC: the tensors are copied) and one without the
  * copy (HUB_CKPT_ASYNC_NOCOPY: the tensors must stay unchanged until
  * hub_ckpt_wait), whose stalls are begin..commit. Restored bytes are
  * compared with the saved ones before anything is timed.
@@ -173,6 +174,7 @@ static double plain_read(void)
 /* Samples of one repeat: seconds. */
 struct sample {
     double ckpt_w, base_w, ckpt_r, base_r, stall, async_total, stall_nocopy;
+    double copy; /* memcpy of the same tensors: the staging baseline */
 };
 
 /* An asynchronous checkpoint with flags: its stall (begin..commit); the
@@ -187,6 +189,17 @@ static double save_async(int64_t step, int flags, double *total)
     return stall;
 }
 
+/* One memcpy per tensor into the (warm) restore buffers, as a program
+ * would stage its state by hand: the baseline of the async copy. */
+static double plain_copy(void)
+{
+    double t0 = hub_bench_now();
+
+    for (int k = 0; k < NTENSORS; k++)
+        memcpy(restored[k], tensors[k], elems * sizeof(float));
+    return hub_bench_now() - t0;
+}
+
 static void measure(int64_t step, struct sample *s, bool ckpt_first)
 {
     if (ckpt_first)
@@ -199,6 +212,7 @@ static void measure(int64_t step, struct sample *s, bool ckpt_first)
     drop_caches();
     s->ckpt_r = restore(step);
     unlink(base_file);
+    s->copy = plain_copy();
     s->stall = save_async(step + 1, HUB_CKPT_ASYNC, &s->async_total);
     s->stall_nocopy = save_async(step + 2, HUB_CKPT_ASYNC_NOCOPY, NULL);
 }
@@ -243,7 +257,7 @@ static void report_ratio(const char *name, double *num, double *den, int n,
 static void report(const struct sample *s, int n)
 {
     double cw[MAX_REPEATS], bw[MAX_REPEATS], cr[MAX_REPEATS], br[MAX_REPEATS],
-        st[MAX_REPEATS], at[MAX_REPEATS], sn[MAX_REPEATS];
+        st[MAX_REPEATS], at[MAX_REPEATS], sn[MAX_REPEATS], cp[MAX_REPEATS];
     char name[4][96];
     const char *temp = cold ? "cold" : "warm";
     int mib = (int)(NTENSORS * tensor_bytes() / (1 << 20));
@@ -251,7 +265,7 @@ static void report(const struct sample *s, int n)
     for (int i = 0; i < n; i++) {
         cw[i] = s[i].ckpt_w, bw[i] = s[i].base_w, cr[i] = s[i].ckpt_r;
         br[i] = s[i].base_r, st[i] = s[i].stall, at[i] = s[i].async_total;
-        sn[i] = s[i].stall_nocopy;
+        sn[i] = s[i].stall_nocopy, cp[i] = s[i].copy;
     }
     snprintf(name[0], sizeof(name[0]), "sync save %d MiB, 1 rank", mib);
     snprintf(name[1], sizeof(name[1]), "restore %d MiB, 1 rank, %s", mib, temp);
@@ -266,6 +280,7 @@ static void report(const struct sample *s, int n)
     report_ratio(name[2], st, cw, n, false, 0.1);
     report_ratio(name[3], sn, cw, n, false, 0.1);
     report_bw("async save until durable", at, bw, n, "write()+fsync");
+    report_bw("async stall as copy bandwidth", st, cp, n, "memcpy");
 }
 
 int main(int argc, char **argv)

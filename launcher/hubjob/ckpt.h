@@ -10,7 +10,7 @@
  *                 sound and that no read found damaged
  *   ckpt_read.c   hub_ckpt_read (data and checksum in one pass),
  *                 hub_ckpt_read_end, the per-file checks
- *   ckpt_async.c  the background writer
+ *   ckpt_async.c  the staging copy and the background writer
  *
  * On disk (doc/hubjob.md, "Checkpoints"):
  *
@@ -254,7 +254,8 @@ void ckpt_async_start(struct ckpt_state *st);
 /* Main thread: wait for the writer (no-op when none); its result. */
 int ckpt_async_join(struct ckpt_state *st, hub_error_t *err);
 
-/* Copy data (bytes) into the host buffer for tensor i, growing it. */
+/* Copy data (bytes) into the host buffer for tensor i, growing it; the
+ * copy runs on several threads (pcopy.h). */
 int ckpt_async_copy(struct ckpt_state *st, size_t i, const void *data,
                     size_t bytes);
 

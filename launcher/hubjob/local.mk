@@ -18,7 +18,7 @@ launcher_hubjob_libhubjob_la_SOURCES = \
 	launcher/hubjob/ckpt_write.c launcher/hubjob/ckpt_finish.c \
 	launcher/hubjob/ckpt_json.c launcher/hubjob/ckpt_fs.c \
 	launcher/hubjob/ckpt_read.c launcher/hubjob/ckpt_latest.c \
-	launcher/hubjob/ckpt_async.c \
+	launcher/hubjob/ckpt_async.c launcher/hubjob/pcopy.c launcher/hubjob/pcopy.h \
 	launcher/hubjob/crc32c.c launcher/hubjob/crc32c.h \
 	launcher/hubjob/comm.c launcher/hubjob/comm_plugin.h \
 	launcher/hubjob/half.c launcher/hubjob/half.h \

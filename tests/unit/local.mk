@@ -7,6 +7,7 @@ SCHED_UNIT_LDADD = sched/libhubsched.la $(UNIT_LDADD) -lm
 
 UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
 	tests/unit/test_units tests/unit/test_hostlist tests/unit/test_conf \
+	tests/unit/test_half tests/unit/test_pcopy \
 	$(SCHED_UNIT_TESTS)
 SCHED_UNIT_TESTS = tests/unit/test_cluster tests/unit/test_select_bestfit \
 	tests/unit/test_priority tests/unit/test_store tests/unit/test_job_json \
@@ -177,6 +178,14 @@ tests_unit_test_half_SOURCES = tests/unit/test_half.c \
 	launcher/hubjob/half.c launcher/hubjob/half.h
 tests_unit_test_half_CFLAGS = $(UNIT_CFLAGS) -iquote $(srcdir)/launcher/hubjob
 tests_unit_test_half_LDADD = $(CMOCKA_LIBS) -lm
+
+# The checkpoint staging copy (libhubjob's pcopy.c, compiled in).
+check_PROGRAMS += tests/unit/test_pcopy
+TESTS += tests/unit/test_pcopy
+tests_unit_test_pcopy_SOURCES = tests/unit/test_pcopy.c \
+	launcher/hubjob/pcopy.c launcher/hubjob/pcopy.h
+tests_unit_test_pcopy_CFLAGS = $(UNIT_CFLAGS) -iquote $(srcdir)/launcher/hubjob
+tests_unit_test_pcopy_LDADD = $(CMOCKA_LIBS) -lpthread
 
 # libhubjob's checkpoints on one rank (MPI singleton); many ranks and
 # killed ranks are tests/mpi/ckpt_*.sh.
