@@ -47,7 +47,10 @@ float gpt_grad_clip(const gpt_adamw_t *o, float *g, size_t n, double norm)
     return s;
 }
 
-/* AdamW on one tensor's n floats. */
+/* Floats per unit of parallel work (64 KiB). */
+#define ADAMW_SPAN 16384
+
+/* AdamW on n floats of one tensor. */
 GPT_CLONES
 static void update(const gpt_adamw_t *o, float *p, const float *g, float *m,
                    float *v, size_t n, float lr, float wd, float c1, float c2)
@@ -71,10 +74,18 @@ void gpt_adamw_update(const gpt_adamw_t *o, gpt_model_t *model, float *m,
     float c1 = (float)(1.0 - pow(o->beta1, (double)(step + 1)));
     float c2 = (float)(1.0 - pow(o->beta2, (double)(step + 1)));
 
+    /* tensors in spans, spread over the OpenMP threads (element-wise:
+     * the same bits for any thread count) */
     for (int i = 0; i < model->ntensors; i++) {
         const gpt_tensor_t *t = &model->tensors[i];
         float wd = t->decay ? o->weight_decay : 0.0f;
-        update(o, model->params + t->offset, model->grads + t->offset,
-               m + t->offset, v + t->offset, t->count, lr, wd, c1, c2);
+        size_t n = t->count;
+
+#pragma omp parallel for schedule(static)
+        for (size_t j = 0; j < n; j += ADAMW_SPAN) {
+            size_t k = t->offset + j;
+            update(o, model->params + k, model->grads + k, m + k, v + k,
+                   n - j < ADAMW_SPAN ? n - j : ADAMW_SPAN, lr, wd, c1, c2);
+        }
     }
 }

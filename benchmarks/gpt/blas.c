@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 void gpt_blas_kernels(char **argv)
 {
@@ -34,4 +37,12 @@ const char *gpt_blas_core(void)
 void gpt_blas_threads(int threads)
 {
     openblas_set_num_threads(threads);
+#ifdef _OPENMP
+    omp_set_num_threads(threads); /* the layers' own parallel loops */
+#endif
+}
+
+int gpt_blas_nests(void)
+{
+    return openblas_get_parallel() == 2; /* 0 serial, 1 pthreads, 2 OpenMP */
 }

@@ -26,7 +26,14 @@ void gpt_blas_kernels(char **argv);
 /* The kernel family in use ("SkylakeX", "Prescott", ...). */
 const char *gpt_blas_core(void);
 
-/* OpenBLAS threads of this process (before the first GEMM). */
+/* Threads of this process: OpenBLAS's and the layers' OpenMP loops
+ * (before the first GEMM). */
 void gpt_blas_threads(int threads);
+
+/* Whether a GEMM may be called inside an OpenMP parallel loop: true with
+ * OpenBLAS's OpenMP build (the GEMM then runs on its caller's thread);
+ * false with its pthread build, whose own threads would compete with
+ * the loop's for the cores (measured: attention 30x slower). */
+int gpt_blas_nests(void);
 
 #endif /* GPT_BLAS_H */

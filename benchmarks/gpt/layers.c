@@ -1,8 +1,16 @@
 /* layers.c - the GPT layer types' forward and backward passes (see
  * layers.h): GEMMs through cblas_sgemm, the rest loops that the compiler
  * vectorises without reassociating anything (-O3, no -ffast-math: sums
- * keep their order, so results are reproducible). */
+ * keep their order, so results are reproducible).
+ *
+ * Threads: OpenMP, the pool OpenBLAS's OpenMP build also uses (a GEMM
+ * called inside a parallel loop runs on its caller's thread). Every
+ * parallel loop splits work whose outputs are disjoint (rows, columns,
+ * heads) and leaves each sum in its serial order, so results are the same
+ * bits for any thread count. */
 #include "layers.h"
+
+#include "blas.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -49,6 +57,7 @@ float gpt_expf(float x)
 void gpt_encoder_forward(float *out, const int *tok, const float *wte,
                          const float *wpe, int B, int T, int C)
 {
+#pragma omp parallel for schedule(static)
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < T; t++) {
             float *o = out + ((size_t)b * T + t) * C;
@@ -76,53 +85,92 @@ void gpt_encoder_backward(float *dwte, float *dwpe, const float *dout,
     }
 }
 
+/* One row: out = (x - mean) * rstd * w + b. */
 GPT_CLONES
+static void layernorm_forward_row(float *o, float *mean, float *rstd,
+                                  const float *x, const float *w,
+                                  const float *b, int C)
+{
+    float m = 0.0f, v = 0.0f, s;
+
+    for (int c = 0; c < C; c++)
+        m += x[c];
+    m /= C;
+    for (int c = 0; c < C; c++)
+        v += (x[c] - m) * (x[c] - m);
+    v /= C;
+    s = 1.0f / sqrtf(v + LN_EPS);
+    for (int c = 0; c < C; c++)
+        o[c] = (x[c] - m) * s * w[c] + b[c];
+    *mean = m;
+    *rstd = s;
+}
+
 void gpt_layernorm_forward(float *out, float *mean, float *rstd,
                            const float *inp, const float *w, const float *b,
                            int N, int C)
 {
-    for (int i = 0; i < N; i++) {
-        const float *x = inp + (size_t)i * C;
-        float *o = out + (size_t)i * C;
-        float m = 0.0f, v = 0.0f, s;
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < N; i++)
+        layernorm_forward_row(out + (size_t)i * C, &mean[i], &rstd[i],
+                              inp + (size_t)i * C, w, b, C);
+}
 
-        for (int c = 0; c < C; c++)
-            m += x[c];
-        m /= C;
-        for (int c = 0; c < C; c++)
-            v += (x[c] - m) * (x[c] - m);
-        v /= C;
-        s = 1.0f / sqrtf(v + LN_EPS);
-        for (int c = 0; c < C; c++)
-            o[c] = (x[c] - m) * s * w[c] + b[c];
-        mean[i] = m;
-        rstd[i] = s;
+/* Columns [c0, c1) of dw and db: each sums over the rows in order. */
+GPT_CLONES
+static void layernorm_backward_params(float *dw, float *db, const float *dout,
+                                      const float *inp, const float *mean,
+                                      const float *rstd, int N, int C, int c0,
+                                      int c1)
+{
+    for (int i = 0; i < N; i++) {
+        const float *x = inp + (size_t)i * C, *d = dout + (size_t)i * C;
+        float m = mean[i], s = rstd[i];
+
+        for (int c = c0; c < c1; c++) {
+            db[c] += d[c];
+            dw[c] += (x[c] - m) * s * d[c];
+        }
     }
 }
 
+/* Row i of dinp. */
 GPT_CLONES
+static void layernorm_backward_row(float *dx, const float *d, const float *x,
+                                   const float *w, float m, float s, int C)
+{
+    float dmean = 0.0f, dnorm_mean = 0.0f;
+
+    for (int c = 0; c < C; c++) {
+        float norm = (x[c] - m) * s, dn = w[c] * d[c];
+        dmean += dn;
+        dnorm_mean += dn * norm;
+    }
+    dmean /= C;
+    dnorm_mean /= C;
+    for (int c = 0; c < C; c++) {
+        float norm = (x[c] - m) * s, dn = w[c] * d[c];
+        dx[c] += (dn - dmean - norm * dnorm_mean) * s;
+    }
+}
+
+/* Column blocks for parameter gradients: 16 floats, one cache line. */
+#define COL_BLOCK 16
+
 void gpt_layernorm_backward(float *dinp, float *dw, float *db,
                             const float *dout, const float *inp, const float *w,
                             const float *mean, const float *rstd, int N, int C)
 {
-    for (int i = 0; i < N; i++) {
-        const float *x = inp + (size_t)i * C, *d = dout + (size_t)i * C;
-        float *dx = dinp + (size_t)i * C;
-        float m = mean[i], s = rstd[i], dmean = 0.0f, dnorm_mean = 0.0f;
-
-        for (int c = 0; c < C; c++) {
-            float norm = (x[c] - m) * s, dn = w[c] * d[c];
-            dmean += dn;
-            dnorm_mean += dn * norm;
-        }
-        dmean /= C;
-        dnorm_mean /= C;
-        for (int c = 0; c < C; c++) {
-            float norm = (x[c] - m) * s, dn = w[c] * d[c];
-            db[c] += d[c];
-            dw[c] += norm * d[c];
-            dx[c] += (dn - dmean - norm * dnorm_mean) * s;
-        }
+#pragma omp parallel
+    {
+#pragma omp for schedule(static) nowait
+        for (int i = 0; i < N; i++)
+            layernorm_backward_row(dinp + (size_t)i * C, dout + (size_t)i * C,
+                                   inp + (size_t)i * C, w, mean[i], rstd[i], C);
+#pragma omp for schedule(static)
+        for (int c0 = 0; c0 < C; c0 += COL_BLOCK)
+            layernorm_backward_params(dw, db, dout, inp, mean, rstd, N, C, c0,
+                                      c0 + COL_BLOCK < C ? c0 + COL_BLOCK : C);
     }
 }
 
@@ -137,6 +185,18 @@ void gpt_matmul_forward(float *out, const float *inp, const float *w,
                 w, C, b ? 1.0f : 0.0f, out, OC);
 }
 
+/* Columns [o0, o1) of db: each sums over the rows in order. */
+GPT_CLONES
+static void bias_backward_cols(float *db, const float *dout, int N, int OC,
+                               int o0, int o1)
+{
+    for (int i = 0; i < N; i++) {
+        const float *d = dout + (size_t)i * OC;
+        for (int o = o0; o < o1; o++)
+            db[o] += d[o];
+    }
+}
+
 void gpt_matmul_backward(float *dinp, float *dw, float *db, const float *dout,
                          const float *inp, const float *w, int N, int C, int OC)
 {
@@ -147,11 +207,10 @@ void gpt_matmul_backward(float *dinp, float *dw, float *db, const float *dout,
                 OC, inp, C, 1.0f, dw, C);
     if (!db)
         return;
-    for (int i = 0; i < N; i++) {
-        const float *d = dout + (size_t)i * OC;
-        for (int o = 0; o < OC; o++)
-            db[o] += d[o];
-    }
+#pragma omp parallel for schedule(static)
+    for (int o0 = 0; o0 < OC; o0 += COL_BLOCK)
+        bias_backward_cols(db, dout, N, OC, o0,
+                           o0 + COL_BLOCK < OC ? o0 + COL_BLOCK : OC);
 }
 
 /* row[0..n) = softmax(row[0..n)) in place. */
@@ -205,6 +264,7 @@ void gpt_attention_forward(float *out, float *att, const float *qkv, int B,
 {
     int hs = C / NH, C3 = 3 * C;
 
+#pragma omp parallel for collapse(2) schedule(static) if (gpt_blas_nests())
     for (int b = 0; b < B; b++) {
         for (int h = 0; h < NH; h++) {
             const float *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
@@ -274,6 +334,7 @@ void gpt_attention_backward(float *dqkv, float *datt, const float *dout,
 {
     int hs = C / NH, C3 = 3 * C;
 
+#pragma omp parallel for collapse(2) schedule(static) if (gpt_blas_nests())
     for (int b = 0; b < B; b++) {
         for (int h = 0; h < NH; h++) {
             size_t row = (size_t)b * T * C3 + (size_t)h * hs;
@@ -287,7 +348,8 @@ void gpt_attention_backward(float *dqkv, float *datt, const float *dout,
                 .dk = dqkv + row + C,
                 .dv = dqkv + row + 2 * C,
             };
-            attention_head_backward(&hd, datt, C, C3, T, hs);
+            attention_head_backward(&hd, datt + ((size_t)b * NH + h) * T * T, C,
+                                    C3, T, hs);
         }
     }
 }
@@ -301,8 +363,11 @@ static inline float vtanhf(float u)
     return 1.0f - 2.0f / (vexpf(2.0f * u) + 1.0f);
 }
 
+/* Element-wise loops run in spans of this many floats (16 KiB). */
+#define SPAN 4096
+
 GPT_CLONES
-void gpt_gelu_forward(float *out, const float *inp, long n)
+static void gelu_forward_span(float *out, const float *inp, long n)
 {
     for (long i = 0; i < n; i++) {
         float x = inp[i];
@@ -310,8 +375,16 @@ void gpt_gelu_forward(float *out, const float *inp, long n)
     }
 }
 
+void gpt_gelu_forward(float *out, const float *inp, long n)
+{
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i += SPAN)
+        gelu_forward_span(out + i, inp + i, n - i < SPAN ? n - i : SPAN);
+}
+
 GPT_CLONES
-void gpt_gelu_backward(float *dinp, const float *inp, const float *dout, long n)
+static void gelu_backward_span(float *dinp, const float *inp, const float *dout,
+                               long n)
 {
     for (long i = 0; i < n; i++) {
         float x = inp[i];
@@ -322,9 +395,18 @@ void gpt_gelu_backward(float *dinp, const float *inp, const float *dout, long n)
     }
 }
 
+void gpt_gelu_backward(float *dinp, const float *inp, const float *dout, long n)
+{
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i += SPAN)
+        gelu_backward_span(dinp + i, inp + i, dout + i,
+                           n - i < SPAN ? n - i : SPAN);
+}
+
 void gpt_crossentropy_forward(float *losses, float *probs, const float *logits,
                               const int *targets, int N, int V)
 {
+#pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         float *p = probs + (size_t)i * V;
 
@@ -336,15 +418,19 @@ void gpt_crossentropy_forward(float *losses, float *probs, const float *logits,
 }
 
 GPT_CLONES
+static void crossentropy_backward_row(float *d, const float *p, int target,
+                                      float dloss, int V)
+{
+    for (int v = 0; v < V; v++)
+        d[v] = p[v] * dloss;
+    d[target] -= dloss;
+}
+
 void gpt_crossentropy_backward(float *dlogits, const float *probs,
                                const int *targets, float dloss, int N, int V)
 {
-    for (int i = 0; i < N; i++) {
-        const float *p = probs + (size_t)i * V;
-        float *d = dlogits + (size_t)i * V;
-
-        for (int v = 0; v < V; v++)
-            d[v] = p[v] * dloss;
-        d[targets[i]] -= dloss;
-    }
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < N; i++)
+        crossentropy_backward_row(dlogits + (size_t)i * V,
+                                  probs + (size_t)i * V, targets[i], dloss, V);
 }

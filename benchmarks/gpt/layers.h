@@ -58,7 +58,8 @@ void gpt_matmul_backward(float *dinp, float *dw, float *db, const float *dout,
  * diagonal. */
 void gpt_attention_forward(float *out, float *att, const float *qkv, int B,
                            int T, int C, int NH);
-/* dqkv [B,T,3C] overwritten; datt [T,T] scratch. */
+/* dqkv [B,T,3C] overwritten; datt [B,NH,T,T] scratch (heads run in
+ * parallel, each on its own part). */
 void gpt_attention_backward(float *dqkv, float *datt, const float *dout,
                             const float *qkv, const float *att, int B, int T,
                             int C, int NH);

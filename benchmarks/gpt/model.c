@@ -144,7 +144,7 @@ static size_t carve_acts(const gpt_config_t *c, int B, int T, float *base,
     ACT(a->dbt3c, BT * 3 * C);
     ACT(a->dbt4c, BT * 4 * C);
     ACT(a->dbtc, BT * C);
-    ACT(a->datt, (size_t)T * T);
+    ACT(a->datt, BT * c->heads * T);
 #undef ACT
     return off;
 }
@@ -251,9 +251,10 @@ static double now(void)
             (acc)[kind] += now() - t0_;                                        \
     } while (0)
 
-/* y[i] += x[i]. */
+/* y[i] += x[i], over the OpenMP threads. */
 static void residual_add(float *y, const float *x, size_t n)
 {
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         y[i] += x[i];
 }

@@ -106,7 +106,7 @@ typedef struct gpt_acts {
     float *dbt3c; /* [B, T, 3C]: dqkv */
     float *dbt4c; /* [B, T, 4C]: dfch_gelu, dfch */
     float *dbtc;  /* [B, T, C]: dln, datty */
-    float *datt;  /* [T, T]: one head's attention grads */
+    float *datt;  /* [B, NH, T, T]: one layer's attention grads */
 } gpt_acts_t;
 
 /* Where the time of a step goes (seconds), by layer type. */

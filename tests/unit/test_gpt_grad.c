@@ -230,7 +230,7 @@ static void check_attention(int B, int T, int C, int NH)
     gcase_t c = {.dims = {B, T, C, NH}, .ref = ref_attention};
     float *out = calloc((size_t)B * T * C, sizeof(float));
     float *att = calloc((size_t)B * NH * T * T, sizeof(float));
-    float *datt = calloc((size_t)T * T, sizeof(float));
+    float *datt = calloc((size_t)B * NH * T * T, sizeof(float));
 
     setup(&c, 1, n, (size_t)B * T * C, 1.0);
     gpt_attention_forward(out, att, c.xf[0], B, T, C, NH);
