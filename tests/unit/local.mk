@@ -271,9 +271,9 @@ tests_unit_test_queue_table_CFLAGS = $(SCHED_UNIT_CFLAGS) \
 	-iquote $(srcdir)/sched/cmd
 tests_unit_test_queue_table_LDADD = sched/cmd/libcmd.la $(SCHED_UNIT_LDADD)
 
-# hubsel/cost scoring and SLO filter, hubsel/local order.
-check_PROGRAMS += tests/unit/test_hubsel
-TESTS += tests/unit/test_hubsel
+# hubsel/cost scoring and SLO filter, hubsel/local order, SLO refusal at
+# submission.
+UNIT_TESTS += tests/unit/test_hubsel
 tests_unit_test_hubsel_SOURCES = tests/unit/test_hubsel.c
 tests_unit_test_hubsel_CFLAGS = $(SCHED_UNIT_CFLAGS)
 tests_unit_test_hubsel_LDADD = $(SCHED_UNIT_LDADD) -lm
