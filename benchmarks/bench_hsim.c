@@ -1,9 +1,9 @@
 /* bench_hsim.c - does hsim replay 100,000 jobs on 10,000 nodes x 8 GPUs
  * within 60 s of one core, with scheduling passes at p99 <= 50 ms and a
  * peak RSS <= 2 GiB (issue #8)? And what GPU allocation do select/random,
- * select/bestfit and select/fgd reach when Alibaba v2023 tasks inflate to
- * 130 % of the cluster's GPUs, beside the best published policy (FGD,
- * Weng et al., USENIX ATC'23)?
+ * select/bestfit, select/fgd and select/topo reach when Alibaba v2023 tasks
+ * inflate to 130 % of the cluster's GPUs, beside the best published policy
+ * (FGD, Weng et al., USENIX ATC'23)?
  *
  * Before anything is timed, a five-job trace whose EASY schedule is known
  * by hand is replayed and every start checked. The scale run is hsim's
@@ -37,6 +37,7 @@ static const struct {
     {"random", 0},
     {"bestfit", 93.08},
     {"fgd", 95.39},
+    {"topo", 0},
 };
 
 /* The five jobs of tests/unit/test_hsim_replay.c: submit, procs, run,

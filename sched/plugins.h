@@ -156,7 +156,8 @@ typedef struct hub_hubsel_ops {
 
 extern const hub_plugin_type_t hub_hubsel_plugin_type;
 
-/* Register the standard plugins (select/bestfit, priority/basic,
+/* Register the standard plugins (select/bestfit, select/random,
+ * select/fgd, select/topo, priority/basic,
  * priority/multifactor, sched/fifo, sched/backfill, hubsel/local,
  * hubsel/cost) as built-ins.
  * Idempotent. */

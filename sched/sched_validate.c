@@ -4,10 +4,12 @@
 #include "sched_int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubsel_util.h"
 #include "units.h"
 
 static int resolve_partition(const hub_conf_t *conf, hub_job_req_t *req,
@@ -169,24 +171,106 @@ static int explain_misfit(const hub_sched_t *s, const hub_job_req_t *req,
                       req->nodes_min, req->nodes_max);
 }
 
-/* Would the job fit on the partition's matching nodes if all were free? */
-static int check_fits_empty(hub_sched_t *s, long part, hub_job_req_t *req,
-                            hub_error_t *err)
+/* select's answer for req on the partition's matching nodes, all free,
+ * of hub ("": the job's --hub, or every hub); cand (room for every node)
+ * gets those nodes and *ncand their number. */
+static int fits_empty_on(hub_sched_t *s, long part, const hub_job_req_t *req,
+                         const char *hub, uint32_t *cand, uint32_t *ncand)
 {
-    uint32_t *cand = malloc((s->conf->nnodes + 1) * sizeof(*cand));
     hub_job_t probe = {.req = *req};
     hub_place_req_t pr = {.cluster = s->empty, .job = &probe, .end_ms = 0};
     hub_alloc_t alloc = {0};
     int rc;
 
-    if (!cand)
-        return hub_errorf(err, ENOMEM, "out of memory");
+    if (hub[0])
+        snprintf(probe.req.hub, sizeof(probe.req.hub), "%s", hub);
     pr.cand = cand;
-    pr.ncand = place_static_cands(s, part, req, cand);
+    pr.ncand = *ncand = place_static_cands(s, part, &probe.req, cand);
     rc = s->select->place(s->select_ctx, &pr, &alloc);
     free(alloc.nodes);
+    return rc;
+}
+
+/* No hub the job fits on may serve it: name the SLO, the region and the
+ * best latency a hub that could run the job has (as Slurm refuses a job
+ * whose "requested node configuration is not available"). */
+static int explain_no_hub(hub_sched_t *s, long part, const hub_job_req_t *req,
+                          uint32_t *cand, hub_error_t *err)
+{
+    const char *best_hub = NULL;
+    double best = INFINITY;
+    uint32_t n;
+
+    if (!req->latency_slo_ms || !req->region[0])
+        return hub_errorf(err, EINVAL,
+                          "HubSelectType=%s ranks no hub the job fits on",
+                          s->conf->globals.hubsel_type);
+    for (size_t h = 0; h < s->conf->nhubs; h++) {
+        double ms = hub_region_latency_ms(s->conf, h, req->region);
+        if (ms < best &&
+            fits_empty_on(s, part, req, s->conf->hubs[h].name, cand, &n) == 0) {
+            best = ms;
+            best_hub = s->conf->hubs[h].name;
+        }
+    }
+    if (!best_hub)
+        return hub_errorf(err, EINVAL,
+                          "--latency-slo=%ums: no hub that can run the job "
+                          "is in or linked to --region=%s (requested node "
+                          "configuration is not available)",
+                          req->latency_slo_ms, req->region);
+    return hub_errorf(err, EINVAL,
+                      "--latency-slo=%ums: no hub that can run the job is "
+                      "within %u ms of --region=%s; the best is hub '%s' at "
+                      "%g ms (requested node configuration is not available)",
+                      req->latency_slo_ms, req->latency_slo_ms, req->region,
+                      best_hub, best);
+}
+
+/* Without --hub on several hubs the HubSelectType plugin chooses the hub,
+ * and the job runs only on a hub it ranks (hubsel/cost leaves out hubs
+ * beyond the job's latency SLO): it must fit on one of those when empty,
+ * or it would wait forever. */
+static int check_hub_choice(hub_sched_t *s, long part, const hub_job_req_t *req,
+                            uint32_t *cand, hub_error_t *err)
+{
+    hub_job_t probe = {.req = *req};
+    bool any = true;
+    uint32_t n;
+    int nr;
+
+    if (req->hub[0] || s->conf->nhubs < 2)
+        return 0;
+    nr = hubsel_rank(s, s->empty, &probe, &any);
+    if (nr < 0)
+        return hub_errorf(err, -nr, "HubSelectType=%s: cannot rank hubs",
+                          s->conf->globals.hubsel_type);
+    if (any)
+        return 0;
+    for (int i = 0; i < nr; i++) {
+        const char *hub = s->conf->hubs[s->ranked[i].hub].name;
+        if (fits_empty_on(s, part, req, hub, cand, &n) == 0)
+            return 0;
+    }
+    return explain_no_hub(s, part, req, cand, err);
+}
+
+/* Would the job fit on the partition's matching nodes if all were free,
+ * on a hub it may be sent to? */
+static int check_fits_empty(hub_sched_t *s, long part, hub_job_req_t *req,
+                            hub_error_t *err)
+{
+    uint32_t *cand = malloc((s->conf->nnodes + 1) * sizeof(*cand));
+    uint32_t n;
+    int rc;
+
+    if (!cand)
+        return hub_errorf(err, ENOMEM, "out of memory");
+    rc = fits_empty_on(s, part, req, "", cand, &n);
     if (rc < 0)
-        rc = explain_misfit(s, req, cand, pr.ncand, err);
+        rc = explain_misfit(s, req, cand, n, err);
+    else
+        rc = check_hub_choice(s, part, req, cand, err);
     free(cand);
     return rc;
 }

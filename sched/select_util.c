@@ -70,6 +70,32 @@ int hub_select_frac_slot(const hub_node_t *n, uint32_t frac_milli)
     return best;
 }
 
+bool hub_select_node_gives(const hub_node_t *n, const hub_select_demand_t *d,
+                           uint32_t tasks, uint32_t whole, uint32_t frac_milli,
+                           int *frac_left)
+{
+    uint64_t cpus = (uint64_t)tasks * d->cpus_per_task;
+    int left = 0;
+
+    if (d->exclusive && n->njobs > 0)
+        return false;
+    if (cpus > n->cpus_free || d->mem_mb > n->mem_free_mb ||
+        whole > n->gpus_idle)
+        return false;
+    if (frac_milli) {
+        int slot = hub_select_frac_slot(n, frac_milli);
+        if (slot >= 0)
+            left = n->gpu_free_milli[slot] - (int)frac_milli;
+        else if (whole + 1 > n->gpus_idle)
+            return false;
+        else
+            left = -1;
+    }
+    if (frac_left)
+        *frac_left = left;
+    return true;
+}
+
 uint32_t hub_select_domain_gpus(const hub_node_t *n)
 {
     int d = n->conf ? n->conf->nvlink_domain_gpus : 0;

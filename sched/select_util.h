@@ -15,6 +15,7 @@
 
 #include "cluster.h"
 #include "job.h"
+#include "plugins.h"
 
 /* A request in the terms select works in. GPUs either come per node
  * (node_gpus/node_gpu_frac, from --gpus-per-node, which wins when both are
@@ -39,6 +40,36 @@ typedef struct hub_select_demand {
  * nodes_min, or, when neither node count is given, up to one node per
  * task. */
 void hub_select_demand(const hub_job_req_t *req, hub_select_demand_t *d);
+
+/* True when d may lie on one node: at most one node asked for, and its
+ * tasks within --ntasks-per-node. */
+static inline bool hub_select_one_node(const hub_select_demand_t *d)
+{
+    return d->nodes_min <= 1 &&
+           (d->tasks_per_node == 0 || d->ntasks <= d->tasks_per_node);
+}
+
+/* True when n may take a new job of pr: usable (hub_node_usable) and, under
+ * a backfill deadline, free again in time (pr->end_ms <=
+ * pr->node_deadline_ms[n->idx]). Inline: select plugins call it in their
+ * scans over every candidate. */
+static inline bool hub_select_node_open(const hub_place_req_t *pr,
+                                        const hub_node_t *n)
+{
+    return hub_node_usable(n) && (!pr->node_deadline_ms ||
+                                  pr->end_ms <= pr->node_deadline_ms[n->idx]);
+}
+
+/* True when n has room now for tasks tasks of d (their CPUs and d->mem_mb),
+ * whole wholly free GPUs and one fraction frac_milli (0 = none; <
+ * HUB_GPU_MILLI) - on the partly used GPU hub_select_frac_slot() finds,
+ * else on one more idle GPU - and, for an exclusive job, runs nothing.
+ * Whether n is open is the caller's (hub_select_node_open). When frac_left
+ * is not NULL it gets the milli-GPUs the fraction leaves free on its partly
+ * used GPU, -1 when the fraction needs an idle GPU, 0 without a fraction. */
+bool hub_select_node_gives(const hub_node_t *n, const hub_select_demand_t *d,
+                           uint32_t tasks, uint32_t whole, uint32_t frac_milli,
+                           int *frac_left);
 
 /* Index of the partly used GPU of n with the least free capacity that still
  * holds frac_milli (0 < frac_milli < HUB_GPU_MILLI), or -1 when none does.

@@ -18,6 +18,7 @@ static const struct {
     {"random", "sched/backfill,select/random"},
     {"bestfit", "sched/backfill,select/bestfit"},
     {"fgd", "sched/backfill,select/fgd"},
+    {"topo", "sched/backfill,select/topo"},
     {"local", "sched/backfill,select/bestfit,hubsel/local"},
     {"cost", "sched/backfill,select/bestfit,hubsel/cost"},
 };
@@ -115,7 +116,7 @@ int hsim_policy_parse(const char *spec, hsim_policy_t *p, hub_error_t *err)
     return hub_errorf(
         err, EINVAL,
         "policy '%s': not one of fifo, easy, backfill, random, "
-        "bestfit, fgd, local, cost (or give LABEL=sched/...,select/...)",
+        "bestfit, fgd, topo, local, cost (or give LABEL=sched/...,select/...)",
         spec);
 }
 

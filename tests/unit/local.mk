@@ -10,6 +10,7 @@ UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
 	tests/unit/test_half tests/unit/test_pcopy \
 	$(SCHED_UNIT_TESTS)
 SCHED_UNIT_TESTS = tests/unit/test_cluster tests/unit/test_select_bestfit \
+	tests/unit/test_select_topo \
 	tests/unit/test_priority tests/unit/test_store tests/unit/test_job_json \
 	tests/unit/test_jobspec tests/unit/test_qformat tests/unit/test_cmdutil \
 	tests/unit/test_sched
@@ -89,6 +90,10 @@ tests_unit_test_cluster_LDADD = $(SCHED_UNIT_LDADD)
 tests_unit_test_select_bestfit_SOURCES = tests/unit/test_select_bestfit.c
 tests_unit_test_select_bestfit_CFLAGS = $(SCHED_UNIT_CFLAGS)
 tests_unit_test_select_bestfit_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_select_topo_SOURCES = tests/unit/test_select_topo.c
+tests_unit_test_select_topo_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_select_topo_LDADD = $(SCHED_UNIT_LDADD)
 
 tests_unit_test_priority_SOURCES = tests/unit/test_priority.c
 tests_unit_test_priority_CFLAGS = $(SCHED_UNIT_CFLAGS)
@@ -276,9 +281,9 @@ tests_unit_test_queue_table_CFLAGS = $(SCHED_UNIT_CFLAGS) \
 	-iquote $(srcdir)/sched/cmd
 tests_unit_test_queue_table_LDADD = sched/cmd/libcmd.la $(SCHED_UNIT_LDADD)
 
-# hubsel/cost scoring and SLO filter, hubsel/local order.
-check_PROGRAMS += tests/unit/test_hubsel
-TESTS += tests/unit/test_hubsel
+# hubsel/cost scoring and SLO filter, hubsel/local order, SLO refusal at
+# submission.
+UNIT_TESTS += tests/unit/test_hubsel
 tests_unit_test_hubsel_SOURCES = tests/unit/test_hubsel.c
 tests_unit_test_hubsel_CFLAGS = $(SCHED_UNIT_CFLAGS)
 tests_unit_test_hubsel_LDADD = $(SCHED_UNIT_LDADD) -lm

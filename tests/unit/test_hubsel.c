@@ -1,13 +1,16 @@
-/* test_hubsel.c - hubsel/cost scores by hand, its latency SLO filter, and
- * hubsel/local's order. */
+/* test_hubsel.c - hubsel/cost scores by hand, its latency SLO filter,
+ * hubsel/local's order, and submissions no hub can serve refused. */
 #include "cmocka_all.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
 #include "plugins.h"
+#include "sched.h"
 
 extern const hub_plugin_desc_t hub_hubsel_cost_desc;
 extern const hub_plugin_desc_t hub_hubsel_local_desc;
@@ -137,6 +140,70 @@ static void test_local_lists_hubs_in_order_as_any(void **state)
     fixture_free(fx);
 }
 
+/* ---- at submission: hub_sched_validate ---------------------------------- */
+
+/* west and east hold a node each; south, where some users are, has no
+ * node, 40 ms from west and 60 ms from east. */
+static const char slo_conf[] =
+    "SchedulerType=sched/fifo\nSelectType=select/bestfit\n"
+    "HubSelectType=hubsel/cost\n"
+    "GpuType=g PeakTFLOPS_BF16=100 PowerW=500\n"
+    "HubName=west Region=west\nHubName=east Region=east\n"
+    "HubName=south Region=south\n"
+    "HubLink=west,east LatencyMs=30 BandwidthGbps=100\n"
+    "HubLink=west,south LatencyMs=40 BandwidthGbps=100\n"
+    "HubLink=east,south LatencyMs=60 BandwidthGbps=100\n"
+    "NodeName=w1 Hub=west CPUs=8 Gres=gpu:g:8\n"
+    "NodeName=e1 Hub=east CPUs=8 Gres=gpu:g:8\n"
+    "PartitionName=all Nodes=ALL Default=YES\n";
+
+/* Validate one GPU for an inference job of region within slo_ms. */
+static int validate_slo(const char *region, uint32_t slo_ms, hub_error_t *err)
+{
+    hub_error_t e;
+    hub_conf_t *conf = hub_conf_parse_string(slo_conf, "test.conf", &e);
+    hub_sched_opts_t opts = {.nodes_up = true};
+    hub_sched_t *s;
+    hub_job_req_t req;
+    int rc;
+
+    if (!conf)
+        fail_msg("conf: %s", e.text);
+    if (!(s = hub_sched_create(conf, &opts, &e)))
+        fail_msg("sched: %s", e.text);
+    memset(&req, 0, sizeof(req));
+    req.kind = HUB_KIND_INFER;
+    req.gpus_milli = 1000;
+    snprintf(req.region, sizeof(req.region), "%s", region);
+    req.latency_slo_ms = slo_ms;
+    rc = hub_sched_validate(s, &req, err);
+    hub_sched_destroy(s);
+    hub_conf_destroy(conf);
+    return rc;
+}
+
+/* south itself meets 20 ms but has no node; west, the nearest hub with
+ * one, is 40 ms away: refused, naming the SLO, the region and 40 ms. */
+static void test_submit_refuses_slo_no_hub_can_meet(void **state)
+{
+    hub_error_t err;
+
+    assert_int_equal(validate_slo("south", 20, &err), -EINVAL);
+    assert_non_null(strstr(err.text, "--latency-slo=20ms"));
+    assert_non_null(strstr(err.text, "--region=south"));
+    assert_non_null(strstr(err.text, "hub 'west' at 40 ms"));
+    assert_int_equal(validate_slo("south", 50, &err), 0);
+    assert_int_equal(validate_slo("east", 20, &err), 0);
+}
+
+static void test_submit_refuses_region_no_hub_reaches(void **state)
+{
+    hub_error_t err;
+
+    assert_int_equal(validate_slo("mars", 100, &err), -EINVAL);
+    assert_non_null(strstr(err.text, "in or linked to --region=mars"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +211,8 @@ int main(void)
         cmocka_unit_test(test_cost_prices_wait_on_full_hub),
         cmocka_unit_test(test_cost_slo_leaves_out_far_hubs),
         cmocka_unit_test(test_local_lists_hubs_in_order_as_any),
+        cmocka_unit_test(test_submit_refuses_slo_no_hub_can_meet),
+        cmocka_unit_test(test_submit_refuses_region_no_hub_reaches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

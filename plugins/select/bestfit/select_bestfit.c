@@ -202,34 +202,20 @@ static bool key_less(const fit_key_t *a, const fit_key_t *b)
 static inline bool node_may_fit(const hub_place_req_t *pr, const hub_node_t *n,
                                 uint64_t cpus, uint64_t mem_mb, uint32_t whole)
 {
-    return n->state == 0 && !n->exclusive && cpus <= n->cpus_free &&
-           mem_mb <= n->mem_free_mb && whole <= n->gpus_idle &&
-           (!pr->node_deadline_ms ||
-            pr->end_ms <= pr->node_deadline_ms[n->idx]);
+    return cpus <= n->cpus_free && mem_mb <= n->mem_free_mb &&
+           whole <= n->gpus_idle && hub_select_node_open(pr, n);
 }
 
 /* True when n (open, checked by the caller) can give a now; fills key. */
 static bool node_fits(const hub_node_t *n, const hub_select_demand_t *d,
                       const amount_t *a, fit_key_t *key)
 {
-    uint64_t cpus = (uint64_t)a->tasks * d->cpus_per_task;
-    int frac_left = 0;
+    int frac_left;
 
-    if (d->exclusive && n->njobs > 0)
+    if (!hub_select_node_gives(n, d, a->tasks, a->whole, a->frac, &frac_left))
         return false;
-    if (cpus > n->cpus_free || d->mem_mb > n->mem_free_mb ||
-        a->whole > n->gpus_idle)
-        return false;
-    if (a->frac) {
-        int slot = hub_select_frac_slot(n, a->frac);
-        if (slot >= 0)
-            frac_left = n->gpu_free_milli[slot] - (int)a->frac;
-        else if (a->whole + 1 > n->gpus_idle)
-            return false;
-        else
-            frac_left = -1;
-    }
-    make_key(n, a, cpus, d->mem_mb, frac_left, key);
+    make_key(n, a, (uint64_t)a->tasks * d->cpus_per_task, d->mem_mb, frac_left,
+             key);
     return true;
 }
 
@@ -261,12 +247,6 @@ static int alloc_nodes(hub_alloc_t *out, uint32_t nnodes)
 }
 
 /* ---- the whole job on one node ------------------------------------------- */
-
-static bool single_possible(const hub_select_demand_t *d)
-{
-    return d->nodes_min <= 1 &&
-           (d->tasks_per_node == 0 || d->ntasks <= d->tasks_per_node);
-}
 
 static amount_t single_amount(const hub_select_demand_t *d)
 {
@@ -610,7 +590,7 @@ static bool ever_fits(bestfit_t *bf, const hub_place_req_t *pr,
     hub_node_t free_node;
     node_fit_t f;
 
-    for (uint32_t i = 0; single_possible(d) && i < pr->ncand; i++) {
+    for (uint32_t i = 0; hub_select_one_node(d) && i < pr->ncand; i++) {
         as_free(&pr->cluster->nodes[pr->cand[i]], &free_node);
         if (node_fits(&free_node, d, &a, &f.key))
             return true;
@@ -643,7 +623,7 @@ static int bf_place(void *ctx, const hub_place_req_t *pr, hub_alloc_t *out)
     rc = reserve(bf, c->nnodes, nhubs);
     if (rc < 0)
         return rc;
-    if (single_possible(&d)) {
+    if (hub_select_one_node(&d)) {
         long node = best_single(pr, &d);
         if (node >= 0)
             return place_single(pr, &d, (uint32_t)node, out);

@@ -117,10 +117,8 @@ static bool single_shape(const hub_select_demand_t *d, shape_t *sh)
 static bool fits(const hub_place_req_t *pr, const hub_node_t *n,
                  const shape_t *sh)
 {
-    if (!hub_node_usable(n) || sh->t.cpus > n->cpus_free ||
+    if (!hub_select_node_open(pr, n) || sh->t.cpus > n->cpus_free ||
         sh->t.mem_mb > n->mem_free_mb || sh->whole > n->gpus_idle)
-        return false;
-    if (pr->node_deadline_ms && pr->end_ms > pr->node_deadline_ms[n->idx])
         return false;
     if (sh->frac == 0 || n->gpus_idle > sh->whole)
         return true;
