@@ -73,6 +73,7 @@ typedef struct hub_conf_globals {
     const char *plugin_dir;          /* NULL: the build's plugin dir */
     const char *state_save_location; /* directory for controller state */
     const char *controller_socket;   /* Unix socket path of hubctld */
+    const char *tmp_fs;              /* where jobs' TMPDIRs are made */
     int controller_port;             /* TCP port hubd agents dial, 1-65535 */
     int64_t node_timeout_s;          /* node silent this long -> DOWN */
     int64_t kill_wait_s;             /* SIGTERM to SIGKILL delay */

@@ -189,6 +189,7 @@ const conf_key_t conf_global_keys[] = {
     G("PluginDir", CK_STR, plugin_dir),
     G("StateSaveLocation", CK_STR, state_save_location),
     G("ControllerSocket", CK_STR, controller_socket),
+    G("TmpFS", CK_STR, tmp_fs),
     G("ControllerPort", CK_INT, controller_port, .min = 1, .max = 65535),
     G("NodeTimeout", CK_SECONDS, node_timeout_s, .min = 1, .max = I64_BIG),
     G("KillWait", CK_SECONDS, kill_wait_s, .min = 0, .max = I64_BIG),
@@ -225,6 +226,7 @@ void conf_globals_init(hub_conf_globals_t *g)
     g->hubsel_type = HUB_CONF_DEFAULT_HUBSEL;
     g->state_save_location = HUB_CONF_DEFAULT_STATE_DIR;
     g->controller_socket = HUB_CONF_DEFAULT_SOCKET;
+    g->tmp_fs = "/tmp";
     g->controller_port = HUB_CONF_DEFAULT_CONTROLLER_PORT;
     g->node_timeout_s = 10;
     g->kill_wait_s = 5;

@@ -26,7 +26,7 @@ HUBD_CFLAGS = $(AM_CFLAGS) -iquote $(srcdir)/sched \
 HUBD_SOURCES = \
 	launcher/hubd/hubd.h launcher/hubd/ctl_link.c launcher/hubd/ctl_msgs.c \
 	launcher/hubd/discover.c launcher/hubd/job.c launcher/hubd/job_run.c \
-	launcher/hubd/job_env.c launcher/hubd/job_paths.c \
+	launcher/hubd/job_env.c launcher/hubd/job_paths.c launcher/hubd/job_tmp.c \
 	launcher/hubd/job_kill.c launcher/hubd/limits.c \
 	launcher/hubd/proctrack.c launcher/hubd/procscan.c
 sbin_PROGRAMS += launcher/hubd/hubd

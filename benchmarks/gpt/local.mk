@@ -17,7 +17,7 @@ GPT_CFLAGS = $(AM_CFLAGS) $(openblas_CFLAGS) $(MPI_CFLAGS) \
 	-O3 -ftree-vectorize -fvect-cost-model=dynamic -fno-math-errno \
 	-fno-trapping-math \
 	-ffp-contract=off $(OPENMP_CFLAGS)
-GPT_LDFLAGS = $(OPENMP_CFLAGS)
+GPT_LINKFLAGS = $(OPENMP_CFLAGS)
 GPT_LDADD = benchmarks/gpt/libgpt.la launcher/hubjob/libhubjob.la \
 	common/libhubcommon.la $(openblas_LIBS) $(MPI_LIBS) -lm
 
@@ -37,13 +37,13 @@ benchmarks_gpt_libgpt_la_CFLAGS = $(GPT_CFLAGS)
 noinst_PROGRAMS += benchmarks/gpt/gpt-train
 benchmarks_gpt_gpt_train_SOURCES = benchmarks/gpt/train.c
 benchmarks_gpt_gpt_train_CFLAGS = $(GPT_CFLAGS)
-benchmarks_gpt_gpt_train_LDFLAGS = $(GPT_LDFLAGS)
+benchmarks_gpt_gpt_train_LDFLAGS = $(GPT_LINKFLAGS)
 benchmarks_gpt_gpt_train_LDADD = $(GPT_LDADD)
 
 BENCH_PROGS += benchmarks/gpt/bench_gpt_mfu
 benchmarks_gpt_bench_gpt_mfu_SOURCES = benchmarks/gpt/bench_gpt_mfu.c
 benchmarks_gpt_bench_gpt_mfu_CFLAGS = $(GPT_CFLAGS) -iquote $(srcdir)/benchmarks
-benchmarks_gpt_bench_gpt_mfu_LDFLAGS = $(GPT_LDFLAGS)
+benchmarks_gpt_bench_gpt_mfu_LDFLAGS = $(GPT_LINKFLAGS)
 benchmarks_gpt_bench_gpt_mfu_LDADD = benchmarks/libbench.la $(GPT_LDADD)
 endif
 EXTRA_DIST += doc/gpt.md

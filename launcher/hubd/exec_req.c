@@ -246,7 +246,7 @@ static bool node_var(const char *e)
 {
     return strncmp(e, "HUB_", 4) == 0 || strncmp(e, "SLURM_", 6) == 0 ||
            strncmp(e, "SLURMD_", 7) == 0 ||
-           same_name("CUDA_VISIBLE_DEVICES=", e);
+           same_name("CUDA_VISIBLE_DEVICES=", e) || same_name("TMPDIR=", e);
 }
 
 /* Set last by exec_req_env, whatever the inputs say. */

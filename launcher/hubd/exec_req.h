@@ -53,8 +53,8 @@ char **exec_req_jobstart_argv(const char *jobstart, const exec_job_t *job,
                               const exec_req_t *req, int switch_user);
 
 /* The process's environment: the request's env with the job's variables
- * that depend on the node (HUB_*, SLURM_*, SLURMD_*, CUDA_VISIBLE_DEVICES
- * as hubd set them for this node) replacing the caller's, or the job's
+ * that depend on the node (HUB_*, SLURM_*, SLURMD_*, CUDA_VISIBLE_DEVICES,
+ * TMPDIR as hubd set them for this node) replacing the caller's, or the job's
  * env when the request has none; then HUB_JOB_ID and HUB_NODE (node),
  * whatever the inputs said, since hubd finds a job's processes by them.
  * NULL-terminated, malloc'd; free with exec_strv_free. NULL on ENOMEM. */

@@ -123,6 +123,7 @@ typedef struct jobenv_in {
     const char *cluster; /* ClusterName; NULL when unset */
     const char *conf;    /* absolute path of hub.conf */
     const char *exec;    /* absolute path of hub-exec */
+    const char *tmpdir;  /* the job's TMPDIR on this node; NULL: none */
     const json_t *extra; /* the controller's HUB_* variables, or NULL */
 } jobenv_in_t;
 
@@ -278,6 +279,7 @@ struct hubd_job {
     int64_t start_ms;
     int64_t kill_wait_s;
     char script[4096]; /* spool file of the script; "" = none */
+    char tmpdir[4096]; /* the job's TMPDIR here (job_tmp.c); "" = none */
     /* The batch process and the pipe of hub-jobstart's errors. */
     uv_process_t proc;
     uv_pipe_t errpipe;
@@ -297,6 +299,17 @@ struct hubd_job {
 
 /* The job with this id on this node, or NULL. */
 hubd_job_t *job_find(hubd_t *d, uint32_t id);
+
+/* job_tmp.c: the job's temporary directory on this node,
+ * <TmpFS>/hubjob.<id>.<node>. jobtmp_path writes it into buf
+ * (-ENAMETOOLONG). jobtmp_create makes it (mode 0700, the job's user's;
+ * an existing one is reused only if it is that user's directory) and
+ * keeps its name in j->tmpdir; -errno with err. jobtmp_remove deletes it
+ * and its contents, in the background as the job's user; no-op when
+ * there is none. */
+int jobtmp_path(const hubd_job_t *j, char *buf, size_t len);
+int jobtmp_create(hubd_job_t *j, hub_error_t *err);
+void jobtmp_remove(hubd_job_t *j);
 
 /* The job an event ({id, restart_count}) is about, or NULL when this
  * node does not run it or runs another restart of it. */

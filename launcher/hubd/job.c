@@ -103,6 +103,7 @@ static void job_free(hubd_job_t *j)
     j->pt = NULL;
     if (j->script[0])
         unlink(j->script);
+    jobtmp_remove(j);
     close_handles(j);
 }
 
@@ -242,8 +243,11 @@ static int job_prepare(hubd_job_t *j, const json_t *ev, hub_error_t *err)
         .extra = json_object_get(ev, "env"),
     };
 
-    if (rc < 0 || !(j->env = jobenv_build(&in, err)))
-        return rc < 0 ? rc : -EINVAL;
+    if (rc < 0 || (rc = jobtmp_create(j, err)) < 0)
+        return rc;
+    in.tmpdir = j->tmpdir;
+    if (!(j->env = jobenv_build(&in, err)))
+        return -EINVAL;
     if (!(j->pt = proctrack_create(j->job.id, mem_limit_mb(&j->job.req, &s))))
         return hub_errorf(err, ENOMEM, "out of memory");
     j->exec = (exec_job_t){

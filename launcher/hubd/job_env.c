@@ -288,6 +288,8 @@ char **jobenv_build(const jobenv_in_t *in, hub_error_t *err)
         rc = set_extra(&b, in->extra, err);
     set_job_file(&b, in);
     set_mpi_defaults(&b);
+    if (in->tmpdir && in->tmpdir[0]) /* the node's, not the submitter's */
+        setf(&b, "TMPDIR", "%s", in->tmpdir);
     if (rc == 0 && b.oom)
         rc = hub_errorf(err, ENOMEM, "job environment: out of memory");
     if (rc < 0) {

@@ -1,13 +1,13 @@
 #!/bin/bash
 # hubd_basic.sh - hubctld and one node agent: a job's output file and exit
 # code, the environment a script sees (Slurm's variables, HUB_*, an array
-# task's, a GPU job's), an unmodified #SBATCH script, and the end of a
+# task's, a GPU job's), the job's private TMPDIR, an unmodified #SBATCH script, and the end of a
 # job's whole process tree (a double-forked daemon in its own session
 # included) on cancel and at the time limit, with cgroups and without;
 # --signal=B:SIG@SECS before the limit.
 . "$HUB_SRCDIR/tests/integration/lib.sh"
 
-plan 41
+plan 45
 write_agent_conf 1
 start_ctld --port=0 || exit 1
 start_hubd node1 || exit 1
@@ -45,6 +45,19 @@ is "$(grep -c '^CUDA_VISIBLE_DEVICES=$' "$T/env.$envjob")" 1 \
     "a job without GPUs sees CUDA_VISIBLE_DEVICES empty"
 like "$(envof "$envjob" OMPI_MCA_plm_rsh_agent)" '/hub-exec$' \
     "Open MPI's launch agent is hub-exec"
+
+# ---- the job's TMPDIR ----------------------------------------------------
+
+tj=$(TMPDIR=/submitters/tmp hbatch --parsable -o "$T/tmp.%j" --wrap \
+    'echo "$TMPDIR"; stat -c "%a %U" "$TMPDIR"; mkdir "$TMPDIR/d" && touch "$TMPDIR/d/f" && echo wrote')
+is "$(wait_job "$tj")" COMPLETED "a job using its TMPDIR completes"
+is "$(sed -n 1p "$T/tmp.$tj")" "/tmp/hubjob.$tj.node1" \
+    "TMPDIR is the job's own directory on the node, not the submitter's"
+is "$(sed -n 2,3p "$T/tmp.$tj" | tr '\n' ' ')" "700 $(id -un) wrote " \
+    "... mode 700, the job user's, writable"
+wait_for 10 sh -c "[ ! -e /tmp/hubjob.$tj.node1 ]"
+is "$([ -e "/tmp/hubjob.$tj.node1" ] && echo left || echo gone)" gone \
+    "... removed with its contents when the job ends"
 
 arr=$(hbatch --parsable --array=0-1 -o "$T/arr.%A_%a" --wrap 'env | sort')
 wait_for 20 sh -c "[ -s $T/arr.${arr}_0 ] && [ -s $T/arr.${arr}_1 ]"

@@ -4,7 +4,9 @@
 # (hubtbr0, the controller at 10.99.3.254), one hubd in each reaching
 # hubctld over TCP with MUNGE credentials. A job runs on node2 (in its
 # namespace), and mpirun runs a job's ranks in both namespaces through
-# hub-exec. Needs root, iproute2 and MUNGE; removes what it creates.
+# hub-exec, each node's Open MPI session directory in that node's job
+# TMPDIR (sharing /tmp, two emulated nodes once raced to create the same
+# one). Needs root, iproute2 and MUNGE; removes what it creates.
 . "$HUB_SRCDIR/tests/integration/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
@@ -42,7 +44,7 @@ setup_net() {
 }
 setup_net 2>"$T/net.err" || skip_all "cannot make namespaces: $(head -1 "$T/net.err")"
 
-plan 10
+plan 11
 AGENT_ADDR="$NET.[1-2]" write_agent_conf 2
 start_ctld --listen="$NET.254" --port="$CTLD_PORT" || exit 1
 for i in 1 2; do
@@ -63,9 +65,24 @@ like "$(cat "$T/on2.out")" "inet $NET.2/24" "... inside node2's namespace"
 hcontrol update node node1 State=RESUME
 
 cat > "$T/hello.c" <<'EOF'
+#include <dirent.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+/* Whether Open MPI's session directory (ompi.*) is in TMPDIR. */
+static const char *session_in_tmpdir(void)
+{
+    DIR *d = opendir(getenv("TMPDIR") ? getenv("TMPDIR") : "/nonexistent");
+    struct dirent *e;
+    const char *found = "no";
+    while (d && (e = readdir(d)))
+        if (strncmp(e->d_name, "ompi.", 5) == 0)
+            found = "yes";
+    if (d)
+        closedir(d);
+    return found;
+}
 int main(int argc, char **argv)
 {
     int rank, size, sum = 0;
@@ -74,13 +91,13 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     printf("rank %d/%d on %s sum %d\n", rank, size, getenv("HUB_NODE"), sum);
+    printf("tmp %s session %s\n", getenv("TMPDIR"), session_in_tmpdir());
     MPI_Finalize();
     return 0;
 }
 EOF
-prog="sh -c 'echo rank \$OMPI_COMM_WORLD_RANK on \$HUB_NODE sum 1'"
-command -v mpicc >/dev/null 2>&1 && mpicc -o "$T/hello" "$T/hello.c" 2>/dev/null &&
-    prog="$T/hello"
+mpicc -o "$T/hello" "$T/hello.c" || exit 1
+prog="$T/hello"
 {
     echo '#!/bin/bash'
     echo '#SBATCH -N 2 -n 2'
@@ -97,6 +114,9 @@ is "$(grep -c '^rank [01].* on node[12] sum 1$' "$T/mpi.out")" 2 \
 is "$(grep '^rank' "$T/mpi.out" | awk '{print $4}' | sort -u | tr '\n' ' ')" \
     "node1 node2 " "... one rank in each namespace"
 is "$(sed -n 's/^mpirun rc //p' "$T/mpi.out")" 0 "... mpirun exited 0"
+is "$(grep '^tmp' "$T/mpi.out" | sort | tr '\n' ' ')" \
+    "tmp /tmp/hubjob.$m.node1 session yes tmp /tmp/hubjob.$m.node2 session yes " \
+    "... each node's Open MPI session directory in that node's job TMPDIR"
 [ "$tap_failed" = 0 ] || sed 's/^/# /' "$T/mpi.out"
 
 done_testing

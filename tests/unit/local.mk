@@ -230,7 +230,7 @@ UNIT_TESTS += tests/unit/test_gpt_grad
 tests_unit_test_gpt_grad_SOURCES = tests/unit/test_gpt_grad.c
 tests_unit_test_gpt_grad_CFLAGS = $(UNIT_CFLAGS) $(openblas_CFLAGS) \
 	-iquote $(srcdir)/benchmarks/gpt
-tests_unit_test_gpt_grad_LDFLAGS = $(GPT_LDFLAGS)
+tests_unit_test_gpt_grad_LDFLAGS = $(GPT_LINKFLAGS)
 tests_unit_test_gpt_grad_LDADD = benchmarks/gpt/libgpt.la \
 	launcher/hubjob/libhubjob.la $(UNIT_LDADD) $(openblas_LIBS) -lm
 endif
