@@ -5,6 +5,13 @@
  * throughput at the model's GEMM shapes (the practical ceiling)?
  *
  *     bench_gpt_mfu [--smoke] [--repeats=STEPS] [CONFIG [THREADS]]
+ *     bench_gpt_mfu --device=gpu [--peak-tflops=TF] [CONFIG]
+ *
+ * With --device=gpu (built when configure found CUDA, nvcc and cuBLAS)
+ * the model runs on one GPU per rank (gpu.h: cuBLAS with TF32 tensor
+ * cores, CUDA kernels) and MFU is against the GPU's dense TF32 peak
+ * (accel.h: the environment's, --peak-tflops, or the datasheet table);
+ * the default config is then gpt2-124m, and there is no sgemm ceiling.
  *
  * Prints the peak, each GEMM shape's throughput, then one JSON line
  * (MFU per step: median and spread, the sgemm ceiling as the baseline,
@@ -13,7 +20,7 @@
  * it. --smoke runs the tiny config for two steps.
  *
  * Non-goals: multi-rank scaling (tests/mpi/gpt_dp.sh checks the maths of
- * data parallelism), the GPU path.
+ * data parallelism), a cuBLAS ceiling for the GPU run.
  */
 #include <cblas.h>
 #include <math.h>
@@ -44,6 +51,12 @@ static const gpt_adamw_t adamw = {.lr = 1e-3f,
  * by every run, not read from a value cached by an earlier, perhaps
  * busier, moment) live in a temporary directory, removed at the end. */
 static char dir[] = "/tmp/hub-bench-gpt.XXXXXX";
+
+/* --device=gpu: the accelerator (NULL: the CPU), and what the GPU peak
+ * is (--peak-tflops, or how accel_cuda.c found it). */
+static const gpt_accel_ops_t *accel;
+static double peak_tflops;
+static char peak_note[256];
 static char job_file[256], peak_file[256];
 
 static void temp_dir_create(void)
@@ -165,7 +178,7 @@ static void check_learns(hub_ctx_t *ctx, const gpt_data_t *data)
     float first = 0, loss = 0;
 
     if (gpt_trainer_create(&tr, ctx, data, gpt_config_find("tiny"), 8, 32,
-                           &adamw, 1, &err) < 0)
+                           &adamw, accel, 1, &err) < 0)
         hub_bench_fail(BENCH, "%s", err.text);
     for (int i = 0; i < 30; i++) {
         if (gpt_trainer_step(tr, &loss, &err) < 0)
@@ -193,8 +206,8 @@ static gpt_trainer_t *timed_run(hub_ctx_t *ctx, const gpt_data_t *data,
     double fpt, t0, dt;
     float loss;
 
-    if (gpt_trainer_create(&tr, ctx, data, cfg, Bg, cfg->max_seq, &adamw, 1,
-                           &err) < 0)
+    if (gpt_trainer_create(&tr, ctx, data, cfg, Bg, cfg->max_seq, &adamw, accel,
+                           1, &err) < 0)
         hub_bench_fail(BENCH, "%s", err.text);
     hm = gpt_trainer_hub_model(tr);
     hub_job_set_model(ctx, &hm);
@@ -210,7 +223,8 @@ static gpt_trainer_t *timed_run(hub_ctx_t *ctx, const gpt_data_t *data,
             hub_bench_fail(BENCH, "%s", err.text);
         dt = hub_bench_now() - t0;
         *total_s += dt;
-        mfu[i] = 100.0 * (double)tr->Bg * tr->T * fpt / dt / peak;
+        mfu[i] = peak > 0 ? 100.0 * (double)tr->Bg * tr->T * fpt / dt / peak
+                          : 0; /* no peak known: MFU 0, as libhubjob */
     }
     return tr;
 }
@@ -226,23 +240,55 @@ static void report(const gpt_trainer_t *tr, int threads, double *mfu, int steps,
                           .unit = "% of peak",
                           .higher_better = true,
                           .target = 40,
-                          .has_baseline = true,
+                          .has_baseline = !accel,
                           .baseline_name = "OpenBLAS sgemm at the model's "
                                            "GEMM shapes"};
 
-    snprintf(name, sizeof(name), "MFU %s, %d rank x %d threads",
-             tr->model->cfg.name, tr->world, threads);
+    if (accel)
+        snprintf(name, sizeof(name), "MFU %s, %d rank x 1 GPU (TF32)",
+                 tr->model->cfg.name, tr->world);
+    else
+        snprintf(name, sizeof(name), "MFU %s, %d rank x %d threads",
+                 tr->model->cfg.name, tr->world, threads);
     hub_bench_summarise(mfu, steps, &c.stats);
-    hub_bench_summarise(&ceiling, 1, &c.baseline);
+    if (!accel)
+        hub_bench_summarise(&ceiling, 1, &c.baseline);
     hub_bench_report(&c);
 }
 
-/* The arguments after the harness's: [CONFIG [THREADS]]. */
+/* --device=cpu|gpu and --peak-tflops=TF after the harness's options:
+ * the index of the first other argument. */
+static int device_args(int argc, char **argv, int first)
+{
+    for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
+        const char *a = argv[first];
+        if (strcmp(a, "--device=cpu") == 0) {
+            accel = NULL;
+        } else if (strcmp(a, "--device=gpu") == 0) {
+#ifdef GPT_GPU
+            accel = &gpt_accel_cuda;
+#else
+            hub_bench_fail(BENCH, "--device=gpu: built without the GPU path "
+                                  "(no CUDA toolkit with nvcc and cuBLAS)");
+#endif
+        } else if (strncmp(a, "--peak-tflops=", 14) == 0 &&
+                   (peak_tflops = atof(a + 14)) > 0) {
+            continue;
+        } else {
+            hub_bench_fail(BENCH, "unknown option %s", a);
+        }
+    }
+    return first;
+}
+
+/* The arguments after the harness's: [--device=...] [CONFIG [THREADS]]. */
 static const gpt_config_t *parse(int argc, char **argv, int *steps,
                                  int *threads)
 {
-    int first = hub_bench_init(argc, argv);
-    const char *name = first < argc ? argv[first] : "small";
+    int first = device_args(argc, argv, hub_bench_init(argc, argv));
+    const char *name = first < argc ? argv[first]
+                       : accel      ? "gpt2-124m"
+                                    : "small";
     const gpt_config_t *cfg =
         gpt_config_find(hub_bench_smoke() ? "tiny" : name);
 
@@ -250,7 +296,9 @@ static const gpt_config_t *parse(int argc, char **argv, int *steps,
     *steps = hub_bench_smoke() ? 2 : hub_bench_repeats(8);
     if (!cfg || *threads < 1 || *steps > HUB_BENCH_MAX_SAMPLES)
         hub_bench_fail(BENCH, "usage: bench_gpt_mfu [--smoke] "
-                              "[--repeats=N] [tiny|small|gpt2-124m [THREADS]]");
+                              "[--repeats=N] [--device=cpu|gpu] "
+                              "[--peak-tflops=TF] "
+                              "[tiny|small|gpt2-124m [THREADS]]");
     return cfg;
 }
 
@@ -271,6 +319,11 @@ int main(int argc, char **argv)
     setenv("OMP_NUM_THREADS", nthreads, 1); /* libhubjob's core count */
     gpt_blas_threads(threads);
     temp_dir_create();
+#ifdef GPT_GPU
+    if (accel &&
+        gpt_accel_cuda_env(peak_tflops, peak_note, sizeof(peak_note), &err) < 0)
+        hub_bench_fail(BENCH, "--device=gpu: %s", err.text);
+#endif
     if (hub_job_init(&ctx, &argc, &argv) < 0)
         return 1;
     if (gpt_data_load(&data, GPT_DATA_DEFAULT, 0.1, &err) < 0)
@@ -278,10 +331,15 @@ int main(int argc, char **argv)
     check_learns(ctx, &data);
     peak = hub_job_peak_flops(ctx);
     tr = timed_run(ctx, &data, cfg, steps, peak, mfu, &total_s);
-    fprintf(stderr, "OpenBLAS kernels %s\n", gpt_blas_core());
     gpt_report_model(stderr, tr, threads, peak);
-    ceiling = 100.0 * sgemm_ceiling(tr) / peak;
-    fprintf(stderr, "sgemm ceiling    %.1f %% of peak\n", ceiling);
+    if (accel) {
+        fprintf(stderr, "GPU peak         %s\n", peak_note);
+        ceiling = 0;
+    } else {
+        fprintf(stderr, "OpenBLAS kernels %s\n", gpt_blas_core());
+        ceiling = 100.0 * sgemm_ceiling(tr) / peak;
+        fprintf(stderr, "sgemm ceiling    %.1f %% of peak\n", ceiling);
+    }
     report(tr, threads, mfu, steps, ceiling);
     gpt_report_profile(stderr, tr, steps, total_s);
     gpt_trainer_destroy(tr);

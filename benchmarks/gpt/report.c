@@ -26,12 +26,14 @@ void gpt_report_model(FILE *f, const gpt_trainer_t *tr, int threads,
             gpt_model_nonembedding_params(m));
     fprintf(f, "global batch     %d x %d = %d tokens/step\n", tr->Bg, tr->T,
             tr->Bg * tr->T);
-    fprintf(f, "ranks x threads  %d x %d\n", tr->world, threads);
+    if (tr->accel)
+        fprintf(f, "ranks x device   %d x %s\n", tr->world, tr->accel->name);
+    else
+        fprintf(f, "ranks x threads  %d x %d\n", tr->world, threads);
     gpt_report_flops(f, tr);
-    fprintf(f,
-            "peak FLOP/s      %.4g (hub_job_peak_flops: the job's FP32 "
-            "peak, FMA-measured on CPUs)\n",
-            peak_flops);
+    fprintf(f, "peak FLOP/s      %.4g (hub_job_peak_flops: %s)\n", peak_flops,
+            tr->accel ? "the job's GPUs, dense, at HUB_PRECISION"
+                      : "the job's FP32 peak, FMA-measured on CPUs");
 }
 
 static void profile_row(FILE *f, const char *name, double fwd, double bwd,
@@ -52,11 +54,16 @@ void gpt_report_profile(FILE *f, const gpt_trainer_t *tr, int64_t steps,
             (long long)steps);
     fprintf(f, "  %-16s %10s %10s %8s\n", "layer", "forward", "backward",
             "share");
-    for (int k = 0; k < GPT_PROF_N; k++) {
+    for (int k = 0; k < GPT_PROF_N && !tr->accel; k++) {
         profile_row(f, gpt_prof_names[k], m->prof_fwd_s[k] / n,
                     m->prof_bwd_s[k] / n, total_s / n);
         accounted += m->prof_fwd_s[k] + m->prof_bwd_s[k];
     }
+    if (tr->accel) /* kernels run asynchronously: no time per layer */
+        fprintf(f,
+                "  (per layer: not measured on %s; forward and backward "
+                "are in other)\n",
+                tr->accel->name);
     profile_row(f, "data", t->data_s / n, 0, total_s / n);
     profile_row(f, "all-reduce", 0, t->comm_s / n, total_s / n);
     profile_row(f, "clip + adamw", 0, t->optim_s / n, total_s / n);

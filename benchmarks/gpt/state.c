@@ -1,7 +1,9 @@
 /* state.c - checkpoint and resume of the training state through
  * libhubjob (tensors listed in trainer.h): what a resume restores is
  * everything a step reads, so the resumed run is bitwise the run that
- * did not stop. */
+ * did not stop. On an accelerator the state goes through the host model
+ * (gpt_trainer_sync before a save, put after a restore): a checkpoint is
+ * the same bytes whichever device wrote it, and either can resume it. */
 #include "trainer.h"
 
 #include <errno.h>
@@ -79,6 +81,8 @@ int gpt_trainer_save(gpt_trainer_t *tr, hub_error_t *err)
     const char *failed = "";
     int rc;
 
+    if ((rc = gpt_trainer_sync(tr, err)) < 0)
+        return rc;
     header(tr, hdr);
     cursor_pack(&tr->cursor, cursor);
     if ((rc = hub_ckpt_begin(tr->ctx, tr->step, HUB_CKPT_ASYNC)) < 0 ||
@@ -115,6 +119,9 @@ static int restore_step(gpt_trainer_t *tr, int64_t step, hub_error_t *err)
         return hub_errorf(err, rc < 0 ? -rc : -end,
                           "checkpoint %" PRId64 " (%s): %s", step,
                           rc < 0 ? failed : "read end", hub_job_error(tr->ctx));
+    if (tr->accel && (rc = tr->accel->put(tr->acc, tr->model->params, tr->m,
+                                          tr->v, err)) < 0)
+        return rc;
     cursor_unpack(&tr->cursor, cursor);
     tr->step = step;
     return 0;

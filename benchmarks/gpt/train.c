@@ -5,6 +5,7 @@
  *
  *     gpt-train --config tiny --steps 50
  *     mpirun -np 2 gpt-train --config small --batch 16 --threads 1
+ *     gpt-train --config gpt2-124m --device gpu --steps 50
  *
  * Non-goals: sampling text, evaluation beyond the validation loss,
  * hyper-parameter search. doc/gpt.md describes the options.
@@ -35,6 +36,9 @@ typedef struct opts {
     int64_t stop_after; /* > 0: stop there, as a killed job would */
     const char *data;
     int print_hash, profile;
+    const gpt_accel_ops_t *accel; /* --device gpu; NULL: cpu */
+    double peak_tflops;           /* --peak-tflops: one GPU's, 0: table */
+    char peak_note[256];          /* which GPU peak is used */
 } opts_t;
 
 static void usage(FILE *f)
@@ -43,7 +47,8 @@ static void usage(FILE *f)
                "  [--batch GLOBAL_SEQS] [--seq T] [--lr LR] [--warmup N]\n"
                "  [--seed S] [--threads N] [--ckpt-every N] [--val-every N]\n"
                "  [--val-batches N] [--data DIR|FILE] [--stop-after N]\n"
-               "  [--print-param-hash] [--profile]\n");
+               "  [--print-param-hash] [--profile]\n"
+               "  [--device cpu|gpu] [--peak-tflops TFLOPS]\n");
 }
 
 /* Defaults of a configuration (before the options override them). */
@@ -119,6 +124,8 @@ static const struct option longopts[] = {
     {"stop-after", required_argument, NULL, 'x'},
     {"print-param-hash", no_argument, NULL, 'H'},
     {"profile", no_argument, NULL, 'p'},
+    {"device", required_argument, NULL, 'D'},
+    {"peak-tflops", required_argument, NULL, 'P'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -170,6 +177,26 @@ static int int_opt(opts_t *o, int c, const char *name, const char *arg,
     return 0;
 }
 
+/* --device: cpu (the host model), gpu (one CUDA GPU per rank). */
+static int device_opt(opts_t *o, const char *arg, hub_error_t *err)
+{
+    if (strcmp(arg, "cpu") == 0) {
+        o->accel = NULL;
+        return 0;
+    }
+    if (strcmp(arg, "gpu") != 0)
+        return hub_errorf(err, EINVAL, "--device %s: use cpu or gpu", arg);
+#ifdef GPT_GPU
+    o->accel = &gpt_accel_cuda;
+    return 0;
+#else
+    return hub_errorf(err, ENOTSUP,
+                      "--device gpu: built without the GPU path "
+                      "(configure found no CUDA toolkit with nvcc and "
+                      "cuBLAS)");
+#endif
+}
+
 static int parse(int argc, char **argv, opts_t *o, hub_error_t *err)
 {
     int c, rc = 0, li = 0;
@@ -192,6 +219,12 @@ static int parse(int argc, char **argv, opts_t *o, hub_error_t *err)
             o->print_hash = 1;
         } else if (c == 'p') {
             o->profile = 1;
+        } else if (c == 'D') {
+            rc = device_opt(o, optarg, err);
+        } else if (c == 'P') {
+            o->peak_tflops = strtod(optarg, NULL);
+            if (!(o->peak_tflops > 0))
+                rc = hub_errorf(err, EINVAL, "--peak-tflops must be positive");
         } else if (c != 'c') {
             rc = int_opt(o, c, longopts[li].name, optarg, err);
         }
@@ -310,7 +343,7 @@ static int run(hub_ctx_t *ctx, const opts_t *o, hub_error_t *err)
         return rc;
     if ((rc = gpt_data_check(&data, o->seq, err)) < 0 ||
         (rc = gpt_trainer_create(&tr, ctx, &data, o->cfg, o->batch, o->seq,
-                                 &o->opt, o->seed, err)) < 0)
+                                 &o->opt, o->accel, o->seed, err)) < 0)
         goto out;
     tr->model->profile = o->profile;
     hm = gpt_trainer_hub_model(tr);
@@ -321,6 +354,8 @@ static int run(hub_ctx_t *ctx, const opts_t *o, hub_error_t *err)
         printf("corpus           %s: %d files, %zu train + %zu val bytes\n",
                o->data, data.nfiles, data.ntrain, data.nval);
         gpt_report_model(stdout, tr, o->threads, peak);
+        if (o->accel)
+            printf("GPU peak         %s\n", o->peak_note);
         if (rc == 0)
             printf("resumed          from checkpoint %" PRId64 "\n", tr->step);
     }
@@ -331,11 +366,11 @@ static int run(hub_ctx_t *ctx, const opts_t *o, hub_error_t *err)
     }
     if ((rc = train(tr, o, &s, fpt, peak, err)) == 0 &&
         (rc = gpt_trainer_val(tr, o->val_batches, &s.val_loss, err)) == 0 &&
-        root) {
+        root)
         summary(tr, o, &s, fpt, peak);
-        if (o->print_hash)
-            printf("param-hash %016" PRIx64 "\n", gpt_trainer_param_hash(tr));
-    }
+    if (rc == 0 && o->print_hash && (rc = gpt_trainer_sync(tr, err)) == 0 &&
+        root)
+        printf("param-hash %016" PRIx64 "\n", gpt_trainer_param_hash(tr));
 out:
     free(s.step_s);
     gpt_trainer_destroy(tr);
@@ -360,6 +395,13 @@ int main(int argc, char **argv)
     snprintf(threads, sizeof(threads), "%d", o.threads);
     setenv("OMP_NUM_THREADS", threads, 1);
     gpt_blas_threads(o.threads);
+#ifdef GPT_GPU
+    if (o.accel && gpt_accel_cuda_env(o.peak_tflops, o.peak_note,
+                                      sizeof(o.peak_note), &err) < 0) {
+        fprintf(stderr, "gpt-train: --device gpu: %s\n", err.text);
+        return 1;
+    }
+#endif
     if (hub_job_init(&ctx, &argc, &argv) < 0)
         return 1;
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -22,12 +22,23 @@ static int hub_fail(gpt_trainer_t *tr, int rc, const char *what,
                       hub_job_error(tr->ctx));
 }
 
+/* The accelerator's state for tr, its parameters those of the host model
+ * (already initialised). */
+static int accel_create(gpt_trainer_t *tr, hub_error_t *err)
+{
+    hub_error_t e = {{0}};
+    int rc = tr->accel->create(&tr->acc, tr->ctx, tr->model, tr->Bl, tr->T, &e);
+
+    return rc < 0 ? hub_errorf(err, -rc, "%s: %s", tr->accel->name, e.text) : 0;
+}
+
 int gpt_trainer_create(gpt_trainer_t **out, hub_ctx_t *ctx,
                        const gpt_data_t *data, const gpt_config_t *cfg, int Bg,
-                       int T, const gpt_adamw_t *opt, uint64_t seed,
+                       int T, const gpt_adamw_t *opt,
+                       const gpt_accel_ops_t *accel, uint64_t seed,
                        hub_error_t *err)
 {
-    int world = hub_job_world(ctx);
+    int world = hub_job_world(ctx), rc;
     gpt_trainer_t *tr;
 
     *out = NULL;
@@ -48,7 +59,10 @@ int gpt_trainer_create(gpt_trainer_t **out, hub_ctx_t *ctx,
     tr->T = T;
     tr->rank = hub_job_rank(ctx);
     tr->world = world;
-    tr->model = gpt_model_create(cfg, tr->Bl, T);
+    tr->accel = accel;
+    /* on an accelerator the host model holds no activations */
+    tr->model =
+        accel ? gpt_model_create(cfg, 1, 1) : gpt_model_create(cfg, tr->Bl, T);
     tr->tokens = calloc((size_t)tr->Bl * T, sizeof(int));
     tr->targets = calloc((size_t)tr->Bl * T, sizeof(int));
     if (tr->model) {
@@ -62,6 +76,10 @@ int gpt_trainer_create(gpt_trainer_t **out, hub_ctx_t *ctx,
     }
     gpt_model_init(tr->model, seed);
     gpt_cursor_init(&tr->cursor, seed);
+    if (accel && (rc = accel_create(tr, err)) < 0) {
+        gpt_trainer_destroy(tr);
+        return rc;
+    }
     *out = tr;
     return 0;
 }
@@ -70,6 +88,8 @@ void gpt_trainer_destroy(gpt_trainer_t *tr)
 {
     if (!tr)
         return;
+    if (tr->accel)
+        tr->accel->destroy(tr->acc);
     gpt_model_destroy(tr->model);
     free(tr->m);
     free(tr->v);
@@ -98,22 +118,54 @@ static int average_loss(gpt_trainer_t *tr, float *loss, hub_error_t *err)
 
     if (tr->world == 1)
         return 0;
+    if (tr->accel)
+        return tr->accel->average(tr->acc, loss, err);
     rc = hub_comm_allreduce(tr->ctx, loss, loss, 1, HUB_DTYPE_FLOAT32,
                             HUB_OP_AVG);
     return rc < 0 ? hub_fail(tr, rc, "loss all-reduce", err) : 0;
 }
 
 /* Clip the gradients and apply AdamW at tr->step. */
-static void optimise(gpt_trainer_t *tr)
+static int optimise(gpt_trainer_t *tr, hub_error_t *err)
 {
     gpt_model_t *m = tr->model;
     double t0 = now();
+    int rc = 0;
 
-    tr->last_norm = gpt_grad_norm(m->grads, m->nparams);
-    gpt_grad_clip(&tr->opt, m->grads, m->nparams, tr->last_norm);
     tr->last_lr = gpt_adamw_lr(&tr->opt, tr->step);
-    gpt_adamw_update(&tr->opt, m, tr->m, tr->v, tr->step, tr->last_lr);
+    if (tr->accel) {
+        rc = tr->accel->optimise(tr->acc, &tr->opt, tr->step, tr->last_lr,
+                                 &tr->last_norm, err);
+    } else {
+        tr->last_norm = gpt_grad_norm(m->grads, m->nparams);
+        gpt_grad_clip(&tr->opt, m->grads, m->nparams, tr->last_norm);
+        gpt_adamw_update(&tr->opt, m, tr->m, tr->v, tr->step, tr->last_lr);
+    }
     tr->times.optim_s += now() - t0;
+    return rc;
+}
+
+/* This rank's forward pass: *loss its mean loss. */
+static int forward(gpt_trainer_t *tr, float *loss, hub_error_t *err)
+{
+    if (tr->accel)
+        return tr->accel->forward(tr->acc, tr->tokens, tr->targets, tr->Bl,
+                                  tr->T, loss, err);
+    *loss =
+        gpt_model_forward(tr->model, tr->tokens, tr->targets, tr->Bl, tr->T);
+    return 0;
+}
+
+/* Backward pass with the gradients averaged over the ranks. */
+static int backward(gpt_trainer_t *tr, hub_error_t *err)
+{
+    int rc;
+
+    if (tr->accel)
+        return tr->accel->backward(tr->acc, &tr->times.comm_s, err);
+    rc = gpt_model_backward(tr->model, tr->world > 1 ? allreduce_bucket : NULL,
+                            tr);
+    return rc < 0 ? hub_fail(tr, rc, "gradient all-reduce", err) : 0;
 }
 
 int gpt_trainer_step(gpt_trainer_t *tr, float *loss, hub_error_t *err)
@@ -127,17 +179,13 @@ int gpt_trainer_step(gpt_trainer_t *tr, float *loss, hub_error_t *err)
     gpt_data_train_batch(tr->data, &tr->cursor, tr->Bg, T, tr->rank * Bl, Bl,
                          tr->tokens, tr->targets);
     tr->times.data_s += now() - t0;
-    *loss = gpt_model_forward(tr->model, tr->tokens, tr->targets, Bl, T);
-    rc = gpt_model_backward(tr->model, tr->world > 1 ? allreduce_bucket : NULL,
-                            tr);
-    if (rc < 0)
-        return hub_fail(tr, rc, "gradient all-reduce", err);
+    if ((rc = forward(tr, loss, err)) < 0 || (rc = backward(tr, err)) < 0)
+        return rc;
     t0 = now();
     rc = average_loss(tr, loss, err);
     tr->times.comm_s += now() - t0;
-    if (rc < 0)
+    if (rc < 0 || (rc = optimise(tr, err)) < 0)
         return rc;
-    optimise(tr);
     tr->step++;
     rc = hub_step_end(tr->ctx, (int64_t)tr->Bg * T, *loss);
     return rc < 0 ? hub_fail(tr, rc, "hub_step_end", err) : 0;
@@ -154,14 +202,21 @@ int gpt_trainer_val(gpt_trainer_t *tr, int nbatches, float *loss,
     for (int i = 0; i < nbatches; i++) {
         gpt_data_val_batch(tr->data, i, tr->Bg, T, tr->rank * Bl, Bl,
                            tr->tokens, tr->targets);
-        l = gpt_model_forward(tr->model, tr->tokens, tr->targets, Bl, T);
-        if ((rc = average_loss(tr, &l, err)) < 0)
+        if ((rc = forward(tr, &l, err)) < 0 ||
+            (rc = average_loss(tr, &l, err)) < 0)
             break;
         sum += l;
     }
     tr->model->profile = profile;
     *loss = nbatches > 0 ? (float)(sum / nbatches) : 0.0f;
     return rc;
+}
+
+int gpt_trainer_sync(gpt_trainer_t *tr, hub_error_t *err)
+{
+    if (!tr->accel)
+        return 0;
+    return tr->accel->get(tr->acc, tr->model->params, tr->m, tr->v, err);
 }
 
 uint64_t gpt_trainer_param_hash(const gpt_trainer_t *tr)

@@ -18,6 +18,11 @@
  *   data/cursor int64 [5]: the data RNG's four words, windows drawn
  * The checkpoint's step is the number of steps done.
  *
+ * On an accelerator (accel.h; the GPU: accel_cuda.c) the same step runs
+ * there: forward, backward with the same buckets averaged in the same
+ * order, clipping and AdamW; the host model then only holds the layout
+ * and the copies that checkpoints and hashes read (gpt_trainer_sync).
+ *
  * Non-goals: gradient accumulation, sharded optimiser state, overlapping
  * the all-reduce with compute (libhubjob initialises MPI with
  * MPI_THREAD_FUNNELED, so no second thread may communicate).
@@ -27,6 +32,7 @@
 
 #include <stdint.h>
 
+#include "accel.h"
 #include "adamw.h"
 #include "data.h"
 #include "error.h"
@@ -47,7 +53,9 @@ typedef struct gpt_phase_times {
 typedef struct gpt_trainer {
     hub_ctx_t *ctx;
     const gpt_data_t *data;
-    gpt_model_t *model; /* activations for [Bl, T] */
+    gpt_model_t *model; /* activations for [Bl, T] (for [1, 1] on accel) */
+    const gpt_accel_ops_t *accel; /* NULL: the host model computes */
+    void *acc;                    /* the accelerator's state */
     gpt_adamw_t opt;
     float *m, *v; /* [nparams]: AdamW moments */
     gpt_cursor_t cursor;
@@ -61,10 +69,11 @@ typedef struct gpt_trainer {
 } gpt_trainer_t;
 
 /* A trainer for cfg on this job's ranks: model initialised from seed,
- * moments zero, cursor at the start. */
+ * moments zero, cursor at the start; on accel (NULL: the host). */
 int gpt_trainer_create(gpt_trainer_t **out, hub_ctx_t *ctx,
                        const gpt_data_t *data, const gpt_config_t *cfg, int Bg,
-                       int T, const gpt_adamw_t *opt, uint64_t seed,
+                       int T, const gpt_adamw_t *opt,
+                       const gpt_accel_ops_t *accel, uint64_t seed,
                        hub_error_t *err);
 void gpt_trainer_destroy(gpt_trainer_t *tr); /* NULL-safe */
 
@@ -85,7 +94,12 @@ int gpt_trainer_save(gpt_trainer_t *tr, hub_error_t *err);
  * failed read (the state then half restored: the caller must stop). */
 int gpt_trainer_resume(gpt_trainer_t *tr, hub_error_t *err);
 
-/* FNV-1a over the parameters' bytes: equal hashes, equal parameters. */
+/* Copy the accelerator's parameters and moments into the host model and
+ * tr->m, tr->v (nothing to do on the host). */
+int gpt_trainer_sync(gpt_trainer_t *tr, hub_error_t *err);
+
+/* FNV-1a over the host parameters' bytes (gpt_trainer_sync first on an
+ * accelerator): equal hashes, equal parameters. */
 uint64_t gpt_trainer_param_hash(const gpt_trainer_t *tr);
 
 /* The hub_model_t describing the model (for hub_job_set_model and the

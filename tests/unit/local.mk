@@ -233,6 +233,18 @@ tests_unit_test_gpt_grad_CFLAGS = $(UNIT_CFLAGS) $(openblas_CFLAGS) \
 tests_unit_test_gpt_grad_LDFLAGS = $(GPT_LINKFLAGS)
 tests_unit_test_gpt_grad_LDADD = benchmarks/gpt/libgpt.la \
 	launcher/hubjob/libhubjob.la $(UNIT_LDADD) $(openblas_LIBS) -lm
+
+# The GPT model on a GPU against the CPU model (benchmarks/gpt/gpu.h);
+# exits 77 (SKIP) where no CUDA device is visible.
+if HAVE_NVCC
+UNIT_TESTS += tests/unit/test_gpt_gpu
+tests_unit_test_gpt_gpu_SOURCES = tests/unit/test_gpt_gpu.c
+tests_unit_test_gpt_gpu_CFLAGS = $(UNIT_CFLAGS) $(openblas_CFLAGS) \
+	-iquote $(srcdir)/benchmarks/gpt -iquote $(srcdir)/launcher/hubjob
+tests_unit_test_gpt_gpu_LDFLAGS = $(GPT_LINKFLAGS)
+tests_unit_test_gpt_gpu_LDADD = benchmarks/gpt/libgpt.la $(GPT_GPU_LDADD) \
+	launcher/hubjob/libhubjob.la $(UNIT_LDADD) $(openblas_LIBS) -lm
+endif
 endif
 
 # hsim: trace readers, replays worked out by hand, the inflation
