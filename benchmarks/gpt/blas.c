@@ -2,6 +2,7 @@
 #include "blas.h"
 
 #include <cblas.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <unistd.h>
@@ -9,24 +10,39 @@
 #include <omp.h>
 #endif
 
-void gpt_blas_kernels(char **argv)
+/* The kernel family to ask OpenBLAS for, or NULL to leave its choice. */
+static const char *wanted_core(void)
 {
-    const char *want = NULL;
-
     if (getenv("OPENBLAS_CORETYPE") ||
         strcasecmp(openblas_get_corename(), "prescott") != 0)
-        return;
+        return NULL;
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        want = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        want = "Haswell";
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "Haswell";
 #endif
-    if (!want)
-        return;
-    setenv("OPENBLAS_CORETYPE", want, 1);
-    execv("/proc/self/exe", argv);
+    return NULL;
+}
+
+void gpt_blas_kernels(char **argv)
+{
+    const char *core = wanted_core();
+    bool again = false;
+
+    if (core) {
+        setenv("OPENBLAS_CORETYPE", core, 1);
+        again = true;
+    }
+#ifdef _OPENMP
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        again = true;
+    }
+#endif
+    if (again)
+        execv("/proc/self/exe", argv);
 }
 
 const char *gpt_blas_core(void)
