@@ -223,21 +223,35 @@ static void show_job_spec(const json_t *spec)
         printf("   Comment=%s\n", obj_str(spec, "comment"));
 }
 
-/* What the priority plugin says the priority is made of. */
-static void show_priority_factors(const json_t *factors)
+/* One " name=value" of PriorityFactors: a number or a string as is, an
+ * object by its "factor" (the standard plugins' shape, see
+ * plugins/priority/factors.h). */
+static void show_factor(const char *key, const json_t *v)
 {
+    if (json_is_object(v))
+        v = json_object_get(v, "factor");
+    if (json_is_number(v))
+        printf(" %s=%g", key, json_number_value(v));
+    else if (json_is_string(v))
+        printf(" %s=%s", key, json_string_value(v));
+}
+
+/* What the priority plugin says the priority is made of: the members of
+ * its "factors" object (or of the whole answer when it has none). */
+static void show_priority_factors(const json_t *explained)
+{
+    const json_t *factors = json_object_get(explained, "factors");
     const char *key;
     json_t *v;
 
+    if (!json_is_object(factors))
+        factors = explained;
     if (!json_is_object(factors))
         return;
     printf("   PriorityFactors:");
     json_object_foreach((json_t *)factors, key, v)
     {
-        if (json_is_number(v))
-            printf(" %s=%g", key, json_number_value(v));
-        else if (json_is_string(v))
-            printf(" %s=%s", key, json_string_value(v));
+        show_factor(key, v);
     }
     putchar('\n');
 }
