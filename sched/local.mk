@@ -18,7 +18,7 @@ sched_libhubsched_la_SOURCES = \
 	sched/hubsel_util.c sched/hubsel_util.h \
 	sched/meter.c sched/meter.h \
 	sched/store.c sched/store.h sched/store_int.h sched/store_batch.c \
-	sched/store_query.c \
+	sched/store_query.c sched/store_usage.c sched/usage_rec.h \
 	sched/client.c sched/client.h \
 	plugins/select/bestfit/select_bestfit.c \
 	plugins/select/random/select_random.c \

@@ -24,6 +24,7 @@
 #include "error.h"
 #include "job.h"
 #include "plugin.h"
+#include "usage_rec.h"
 
 typedef struct hub_sched hub_sched_t;
 
@@ -65,7 +66,7 @@ extern const hub_plugin_type_t hub_select_plugin_type;
 /* ---- priority: the order of pending jobs --------------------------------- */
 
 #define HUB_PRIORITY_ABI_MAJOR 1
-#define HUB_PRIORITY_ABI_MINOR 0
+#define HUB_PRIORITY_ABI_MINOR 1 /* 1: usage_save, usage_restore */
 
 typedef struct hub_priority_ops {
     int (*create)(void **ctx, const hub_conf_t *conf, hub_error_t *err);
@@ -83,6 +84,18 @@ typedef struct hub_priority_ops {
     /* The factors behind priority() as a JSON object, for hcontrol show
      * job. Optional. */
     json_t *(*explain)(void *ctx, const hub_job_t *job, int64_t now_ms);
+    /* Since minor 1. Fair-share usage for the host to persist: fn for
+     * each association whose usage changed since the last call, or with
+     * all for every association with usage, as of the plugin's last
+     * decay. fn's first non-zero return stops the walk (what it did not
+     * take stays changed) and is returned. Optional (with
+     * usage_restore). */
+    int (*usage_save)(void *ctx, bool all, hub_usage_fn fn, void *arg);
+    /* Since minor 1. Add a record usage_save gave out (the host read it
+     * back at recovery, or carries it over at reconfigure), decayed from
+     * rec->decayed_ms to now_ms; it does not count as changed. Returns 0
+     * or -ENOMEM. Optional (with usage_save). */
+    int (*usage_restore)(void *ctx, const hub_usage_rec_t *rec, int64_t now_ms);
 } hub_priority_ops_t;
 
 extern const hub_plugin_type_t hub_priority_plugin_type;

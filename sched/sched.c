@@ -343,3 +343,17 @@ json_t *hub_sched_explain_priority(hub_sched_t *s, const hub_job_t *job)
         return NULL;
     return s->priority->explain(s->priority_ctx, job, hub_sched_now(s));
 }
+
+int hub_sched_usage_save(hub_sched_t *s, bool all, hub_usage_fn fn, void *arg)
+{
+    if (!s->priority->usage_save)
+        return 0;
+    return s->priority->usage_save(s->priority_ctx, all, fn, arg);
+}
+
+int hub_sched_usage_restore(hub_sched_t *s, const hub_usage_rec_t *rec)
+{
+    if (!s->priority->usage_restore)
+        return 0;
+    return s->priority->usage_restore(s->priority_ctx, rec, hub_sched_now(s));
+}

@@ -161,6 +161,19 @@ int64_t hub_job_expected_end_ms(const hub_job_t *job);
  * reference) or NULL when the plugin gives none. */
 json_t *hub_sched_explain_priority(hub_sched_t *s, const hub_job_t *job);
 
+/* ---- fair-share usage (hubctld persists it) ----------------------------- */
+
+/* Hand fn the priority plugin's fair-share usage (hub_usage_rec_t): each
+ * association charged since the last call, or with all every association
+ * with usage. Returns 0 (also when the plugin keeps no usage), or fn's
+ * first non-zero return: what fn did not take stays for the next call. */
+int hub_sched_usage_save(hub_sched_t *s, bool all, hub_usage_fn fn, void *arg);
+
+/* Give the priority plugin back one record that usage_save handed out
+ * (recovery, reconfigure); it is decayed from rec->decayed_ms to now.
+ * Returns 0 (also when the plugin keeps no usage) or -ENOMEM. */
+int hub_sched_usage_restore(hub_sched_t *s, const hub_usage_rec_t *rec);
+
 /* Why job goes (or went) to its hub, for hcontrol show job: a new JSON
  * object {"plugin": "hubsel/cost", "any": bool, "hubs": [{"hub", "score",
  * "energy", "carbon", "transfer", "wait"}, ...]} with the hubs as the

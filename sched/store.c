@@ -2,7 +2,8 @@
  * durability settings, the schema and its version check, the statement
  * cache and the translation of SQLite errors into negative errnos.
  *
- * Batches and commits are in store_batch.c, reads in store_query.c.
+ * Batches and commits are in store_batch.c, reads in store_query.c,
+ * fair-share usage rows in store_usage.c.
  */
 #include "store_int.h"
 
@@ -50,8 +51,21 @@ static const char *const stmt_sql[STMT_COUNT] = {
                    " AND ((1 << state) & ?3) != 0 AND (?4 < 0 OR uid = ?4)"
                    " ORDER BY end_ms, id LIMIT ?5",
     [STMT_GET_SPEC] = "SELECT spec FROM job_specs WHERE id = ?1",
+    [STMT_PUT_USAGE] =
+        "INSERT INTO usage(account, uid, value, decayed_ms)"
+        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(account, uid) DO UPDATE SET"
+        " value = excluded.value, decayed_ms = excluded.decayed_ms",
+    [STMT_LOAD_USAGE] = "SELECT account, uid, value, decayed_ms FROM usage",
 };
 
+/* What version 2 added: fair-share usage per association. */
+static const char usage_schema_sql[] =
+    "CREATE TABLE usage(account TEXT NOT NULL, uid INTEGER NOT NULL,"
+    " value REAL NOT NULL, decayed_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(account, uid));";
+
+/* Version 1's tables: a new store is made as version 1, then upgraded,
+ * so that both paths run the same SQL. */
 static const char schema_sql[] =
     "CREATE TABLE jobs(id INTEGER PRIMARY KEY, state INTEGER NOT NULL,"
     " uid INTEGER NOT NULL, user TEXT NOT NULL, name TEXT NOT NULL,"
@@ -211,7 +225,23 @@ static int check_version(hub_store_t *st, int64_t version, hub_error_t *err)
                       st->path, (long long)version, HUB_STORE_SCHEMA_VERSION);
 }
 
-/* Create the schema in an empty database, or check the existing one. */
+static int set_version(hub_store_t *st, hub_error_t *err)
+{
+    return exec(st,
+                "PRAGMA user_version = " STRINGIFY(HUB_STORE_SCHEMA_VERSION),
+                "setting the schema version", err);
+}
+
+/* Version 1 lacks only the usage table. */
+static int upgrade_from_1(hub_store_t *st, hub_error_t *err)
+{
+    int rc = exec(st, usage_schema_sql, "adding the usage table", err);
+
+    return rc < 0 ? rc : set_version(st, err);
+}
+
+/* Create the schema in an empty database, upgrade a version 1 one, or
+ * check the existing one. */
 static int create_or_check(hub_store_t *st, hub_error_t *err)
 {
     int64_t version = 0, tables = 0;
@@ -219,14 +249,12 @@ static int create_or_check(hub_store_t *st, hub_error_t *err)
 
     if (rc == 0)
         rc = query_int(st, "SELECT count(*) FROM sqlite_schema", &tables, err);
+    if (rc == 0 && tables > 0 && version == 1)
+        return upgrade_from_1(st, err);
     if (rc < 0 || tables > 0)
         return rc < 0 ? rc : check_version(st, version, err);
     rc = exec(st, schema_sql, "creating the schema", err);
-    if (rc == 0)
-        rc = exec(st,
-                  "PRAGMA user_version = " STRINGIFY(HUB_STORE_SCHEMA_VERSION),
-                  "setting the schema version", err);
-    return rc;
+    return rc < 0 ? rc : upgrade_from_1(st, err);
 }
 
 static int init_schema(hub_store_t *st, hub_error_t *err)

@@ -5,7 +5,9 @@
  * its launch data (script, environment: the jobspec JSON) in `job_specs`.
  * `meta` holds the next job id. Finished jobs stay as accounting records
  * (hacct reads them); the controller forgets them from memory after a
- * while, the store keeps them.
+ * while, the store keeps them. `usage` holds fair-share usage per
+ * association (account, uid) with the time it was decayed to, so that a
+ * restarted controller does not reset everyone's fair share.
  *
  * Group commit: the controller's loop thread appends changes to the open
  * batch (hub_store_put_*), never touching SQLite; a worker thread takes
@@ -29,15 +31,18 @@
 
 #include "error.h"
 #include "job.h"
+#include "usage_rec.h"
 
-#define HUB_STORE_SCHEMA_VERSION 1
+/* 2 added `usage`; a version 1 store is upgraded in place at open. */
+#define HUB_STORE_SCHEMA_VERSION 2
 
 typedef struct hub_store hub_store_t;
 typedef struct hub_store_batch hub_store_batch_t;
 
 /* Open (creating if needed) dir/hubctld.db with WAL and the schema. A
- * database of another schema version is refused with a message saying
- * what to do. NULL + err on failure. */
+ * version 1 database gets the `usage` table; one of another schema
+ * version is refused with a message saying what to do. NULL + err on
+ * failure. */
 hub_store_t *hub_store_open(const char *dir, hub_error_t *err);
 
 /* NULL-safe; commits nothing: take and commit the open batch first. */
@@ -58,6 +63,11 @@ int hub_store_load(hub_store_t *st, int64_t since_ms,
                    int (*fn)(hub_job_t *job, void *arg), void *arg,
                    hub_error_t *err);
 
+/* Call fn for every stored usage record (any order); stops at fn's first
+ * non-zero return and returns it. */
+int hub_store_load_usage(hub_store_t *st, hub_usage_fn fn, void *arg,
+                         hub_error_t *err);
+
 /* ---- writes (loop thread) -------------------------------------------------
  */
 
@@ -67,10 +77,15 @@ int hub_store_load(hub_store_t *st, int64_t since_ms,
 int hub_store_put_job(hub_store_t *st, const hub_job_t *job,
                       const json_t *spec);
 
+/* Record one association's usage (insert or replace; the last put of a
+ * batch wins). Returns 0 or -ENOMEM. */
+int hub_store_put_usage(hub_store_t *st, const hub_usage_rec_t *rec);
+
 /* Record the next job id (monotonic; the largest value queued wins). */
 void hub_store_put_next_id(hub_store_t *st, hub_job_id_t next_id);
 
-/* Number of changes waiting in the open batch. */
+/* Number of changes (jobs, usage records, a next id) waiting in the open
+ * batch. */
 uint32_t hub_store_pending(const hub_store_t *st);
 
 /* Detach the open batch (NULL if empty) and open a new one. */

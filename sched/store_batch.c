@@ -39,7 +39,7 @@ static hub_store_batch_t *batch_new(uint32_t hint_n, size_t hint_bytes)
     return b;
 }
 
-static hub_store_batch_t *open_batch(hub_store_t *st)
+hub_store_batch_t *store_open_batch(hub_store_t *st)
 {
     if (!st->open)
         st->open = batch_new(st->hint_n, st->hint_bytes);
@@ -178,7 +178,7 @@ static int put_change(hub_store_batch_t *b, store_change_t *c,
 
 int hub_store_put_job(hub_store_t *st, const hub_job_t *job, const json_t *spec)
 {
-    hub_store_batch_t *b = open_batch(st);
+    hub_store_batch_t *b = store_open_batch(st);
     store_change_t *c;
     json_t *obj;
     size_t mark;
@@ -216,7 +216,7 @@ void hub_store_put_next_id(hub_store_t *st, hub_job_id_t next_id)
 
 uint32_t hub_store_pending(const hub_store_t *st)
 {
-    uint32_t n = st->open ? st->open->n : 0;
+    uint32_t n = st->open ? st->open->n + st->open->nusage : 0;
 
     return n + (st->pending_next_id != HUB_JOB_ID_NONE);
 }
@@ -252,6 +252,7 @@ void hub_store_batch_destroy(hub_store_batch_t *batch)
         return;
     free(batch->changes);
     free(batch->arena);
+    free(batch->usage);
     free(batch);
 }
 
@@ -344,6 +345,8 @@ static int write_batch(hub_store_t *st, const hub_store_batch_t *b,
 
     for (uint32_t i = 0; rc == 0 && i < b->n; i++)
         rc = write_change(st, b, &b->changes[i], err);
+    if (rc == 0)
+        rc = store_write_usage(st, b, err);
     if (rc == 0 && b->next_id != HUB_JOB_ID_NONE)
         rc = write_next_id(st, b->next_id, err);
     return rc;

@@ -19,6 +19,8 @@ typedef enum store_stmt_id {
     STMT_LOAD,
     STMT_QUERY,
     STMT_GET_SPEC,
+    STMT_PUT_USAGE,
+    STMT_LOAD_USAGE,
     STMT_COUNT
 } store_stmt_id_t;
 
@@ -39,7 +41,9 @@ struct hub_store_batch {
     uint32_t n, cap;
     char *arena; /* used bytes of arena_cap; not NUL-terminated strings */
     size_t used, arena_cap;
-    hub_job_id_t next_id; /* HUB_JOB_ID_NONE: none queued */
+    hub_job_id_t next_id;   /* HUB_JOB_ID_NONE: none queued */
+    hub_usage_rec_t *usage; /* nusage used of usage_cap, in put order */
+    uint32_t nusage, usage_cap;
 };
 
 struct hub_store {
@@ -66,6 +70,13 @@ int store_sql_error(hub_store_t *st, int rc, const char *what,
 /* Step stmt expecting SQLITE_DONE, then reset it. */
 int store_step_done(hub_store_t *st, sqlite3_stmt *stmt, const char *what,
                     hub_error_t *err);
+
+/* The open batch, created on first use; NULL when out of memory. */
+hub_store_batch_t *store_open_batch(hub_store_t *st);
+
+/* Write batch's usage records (inside the commit's transaction). */
+int store_write_usage(hub_store_t *st, const hub_store_batch_t *b,
+                      hub_error_t *err);
 
 /* A job's JSON as decoded from {}: what hub_job_from_json gives each
  * missing field. Members equal to it are left out of stored rows. NULL if

@@ -223,8 +223,12 @@ int run_start(ctld_t *c);
 void run_stop(ctld_t *c);
 /* Ask for a pass soon (coalesced with other requests). */
 void run_pass_soon(ctld_t *c);
-/* Record a job's change durably (no one waits). */
+/* Record a job's change durably (no one waits), with the fair-share
+ * usage changed since the last record (run_save_usage). */
 void run_persist(ctld_t *c, const hub_job_t *job);
+/* Queue the fair-share usage that changed since the last call in the
+ * open batch (a failure keeps it for the next call). */
+void run_save_usage(ctld_t *c);
 /* End a job (cancel, time limit, virtual completion) and record it. */
 void run_end_job(ctld_t *c, hub_job_t *job, hub_job_state_t state,
                  int exit_code, int term_signal);

@@ -136,6 +136,19 @@ static int recover_one(hub_job_t *job, void *arg)
     return 0;
 }
 
+/* Fair-share usage, decayed for the time since it was written (the time
+ * the controller was down included). */
+static int recover_usage(const hub_usage_rec_t *rec, void *arg)
+{
+    ctld_t *c = arg;
+
+    if (hub_sched_usage_restore(c->sched, rec) < 0)
+        hub_log_error("recovery: fair-share usage of uid %u account '%s': "
+                      "out of memory",
+                      rec->uid, rec->account);
+    return 0;
+}
+
 static int open_state(ctld_t *c, const char *dir, hub_error_t *err)
 {
     int64_t since;
@@ -148,7 +161,8 @@ static int open_state(ctld_t *c, const char *dir, hub_error_t *err)
         return -EIO;
     c->next_id = hub_store_next_job_id(c->store);
     since = hub_sched_now(c->sched) - CTLD_MIN_JOB_AGE_MS;
-    if (hub_store_load(c->store, since, recover_one, c, err) < 0)
+    if (hub_store_load(c->store, since, recover_one, c, err) < 0 ||
+        hub_store_load_usage(c->store, recover_usage, c, err) < 0)
         return -EIO;
     hub_log_notice("recovered %u jobs (%u pending); next job id %u",
                    hub_sched_count(c->sched), hub_sched_count_pending(c->sched),

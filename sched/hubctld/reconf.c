@@ -1,6 +1,7 @@
 /* reconf.c - hcontrol reconfigure: re-read hub.conf, build a scheduler on
- * it and carry every job over (allocations re-mapped by node name). If a
- * job cannot be carried over (its node is gone), nothing changes. */
+ * it and carry every job and the fair-share usage over (allocations
+ * re-mapped by node name). If a job cannot be carried over (its node is
+ * gone), nothing changes. */
 #include "ctld.h"
 
 #include <errno.h>
@@ -58,6 +59,19 @@ static int carry_one(hub_job_t *job, void *arg)
     return 0;
 }
 
+static int carry_usage(const hub_usage_rec_t *rec, void *arg)
+{
+    return hub_sched_usage_restore(arg, rec);
+}
+
+/* The old scheduler's usage, queued for the store first (it should have
+ * nothing unsaved: every charge is followed by run_persist). */
+static int copy_usage(ctld_t *c, hub_sched_t *to)
+{
+    run_save_usage(c);
+    return hub_sched_usage_save(c->sched, true, carry_usage, to);
+}
+
 static void copy_node_states(hub_sched_t *from, hub_sched_t *to)
 {
     hub_cluster_t *a = hub_sched_cluster(from), *b = hub_sched_cluster(to);
@@ -107,7 +121,7 @@ int run_reconfigure(ctld_t *c, hub_error_t *err)
         hub_conf_destroy(conf);
         return -EINVAL;
     }
-    if (nodes_remap(c, s) < 0) {
+    if (copy_usage(c, s) < 0 || nodes_remap(c, s) < 0) {
         hub_sched_destroy(s);
         hub_conf_destroy(conf);
         return hub_errorf(err, ENOMEM, "out of memory");

@@ -60,10 +60,25 @@ void run_pass_soon(ctld_t *c)
 /* ---- persistence ---------------------------------------------------------
  */
 
+static int put_usage(const hub_usage_rec_t *rec, void *arg)
+{
+    return hub_store_put_usage(arg, rec);
+}
+
+void run_save_usage(ctld_t *c)
+{
+    if (hub_sched_usage_save(c->sched, false, put_usage, c->store) < 0)
+        hub_log_error("out of memory recording fair-share usage (kept for "
+                      "the next change)");
+}
+
+/* Only a job's end or requeue charges usage, and both come here: the
+ * usage goes into the same batch as the job's new state. */
 void run_persist(ctld_t *c, const hub_job_t *job)
 {
     if (hub_store_put_job(c->store, job, NULL) < 0)
         hub_log_error("job %u: out of memory recording its state", job->id);
+    run_save_usage(c);
     commit_kick(c);
 }
 

@@ -1,13 +1,14 @@
 #!/bin/bash
 # ctld_crash.sh - hubctld's durability and robustness: kill -9 during a
 # submission storm loses no acknowledged job and reuses no id; a running
-# job survives a restart; a garbage frame closes only its connection.
+# job survives a restart, and so does fair-share usage; a garbage frame
+# closes only its connection.
 . "$HUB_SRCDIR/tests/integration/lib.sh"
 
 RAWSEND=$HUB_BUILDDIR/tests/integration/rawsend
 [ -x "$RAWSEND" ] || { echo "rawsend not built: $RAWSEND" >&2; exit 77; }
 
-plan 23
+plan 26
 write_conf
 start_ctld --virtual-nodes || exit 1
 
@@ -76,6 +77,25 @@ stop_ctld
 start_ctld --virtual-nodes
 is "$(hqueue -h -j "$held" -o '%T %r')" "PENDING JobHeldUser" \
     "a held job survives a clean stop and start"
+
+# ---- fair-share usage survives a restart --------------------------------
+
+# fairshare JOB: the job's fair-share factor as hcontrol show job prints it.
+fairshare() {
+    hcontrol show job "$1" |
+        sed -n 's/.*PriorityFactors:.* fairshare=\([^ ]*\).*/\1/p'
+}
+write_conf PriorityType=priority/multifactor PriorityWeightFairshare=1000
+stop_ctld
+start_ctld --virtual-nodes
+is "$(fairshare "$held")" 1 "multifactor: no usage yet, fair-share factor 1"
+used=$(HUB_VIRTUAL_RUNTIME=2 hbatch --parsable --wrap true)
+wait_for 15 state_is "$used" COMPLETED
+# One user and one account: all the usage is its own, 2^-1.
+is "$(fairshare "$held")" 0.5 "a job of the same user ran: factor 0.5"
+stop_ctld
+start_ctld --virtual-nodes
+is "$(fairshare "$held")" 0.5 "the factor is the same after a restart"
 
 # ---- garbage closes its connection only --------------------------------
 

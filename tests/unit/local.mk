@@ -11,7 +11,8 @@ UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
 	$(SCHED_UNIT_TESTS)
 SCHED_UNIT_TESTS = tests/unit/test_cluster tests/unit/test_select_bestfit \
 	tests/unit/test_select_topo \
-	tests/unit/test_priority tests/unit/test_store tests/unit/test_job_json \
+	tests/unit/test_priority tests/unit/test_store \
+	tests/unit/test_store_usage tests/unit/test_job_json \
 	tests/unit/test_jobspec tests/unit/test_qformat tests/unit/test_cmdutil \
 	tests/unit/test_sched
 EXTRA_DIST += tests/unit/scripts
@@ -102,6 +103,10 @@ tests_unit_test_priority_LDADD = $(SCHED_UNIT_LDADD)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(SCHED_UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(SCHED_UNIT_LDADD) $(SQLITE_LIBS) $(PTHREAD_LIBS)
+
+tests_unit_test_store_usage_SOURCES = tests/unit/test_store_usage.c
+tests_unit_test_store_usage_CFLAGS = $(SCHED_UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_store_usage_LDADD = $(SCHED_UNIT_LDADD) $(SQLITE_LIBS)
 
 tests_unit_test_job_json_SOURCES = tests/unit/test_job_json.c
 tests_unit_test_job_json_CFLAGS = $(SCHED_UNIT_CFLAGS)

@@ -233,7 +233,7 @@ static void test_other_schema_version_is_refused_with_advice(void **state)
     raw_sql(fx, "PRAGMA user_version = 99");
     assert_null(hub_store_open(fx->dir, &err));
     assert_non_null(strstr(err.text, "schema version 99"));
-    assert_non_null(strstr(err.text, "uses version 1"));
+    assert_non_null(strstr(err.text, "uses version 2"));
     assert_non_null(strstr(err.text, "move the file aside"));
     assert_null(hub_store_open_reader(fx->dir, &err));
     assert_non_null(strstr(err.text, "schema version 99"));

@@ -39,11 +39,17 @@
  *
  * charge() is called with what a job accrued since the last call; a call
  * stamped before the last decay is added undecayed (slight overcharge).
- * Usage lives in memory only: it starts at zero with the plugin.
+ *
+ * Usage outlives the plugin through its host: usage_save() hands out the
+ * associations charged since its last call (hubctld writes them to its
+ * store in the same batch as the job that ended), usage_restore() takes
+ * them back at the next start, decayed for the time in between (the time
+ * the controller was down included).
  */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "factors.h"
@@ -209,6 +215,48 @@ static json_t *mf_explain(void *ctx, const hub_job_t *job, int64_t now_ms)
     return root;
 }
 
+/* What save_entry needs besides the entry. */
+typedef struct saver {
+    hub_usage_fn fn;
+    void *arg;
+    int64_t decayed_ms;
+} saver_t;
+
+static int save_entry(const usage_entry_t *e, void *arg)
+{
+    const saver_t *sv = arg;
+    hub_usage_rec_t rec = {
+        .uid = e->uid, .usage = e->usage, .decayed_ms = sv->decayed_ms};
+
+    snprintf(rec.account, sizeof(rec.account), "%s", e->account);
+    return sv->fn(&rec, sv->arg);
+}
+
+static int mf_usage_save(void *ctx, bool all, hub_usage_fn fn, void *arg)
+{
+    mf_ctx_t *c = ctx;
+    saver_t sv = {.fn = fn, .arg = arg, .decayed_ms = c->decayed_ms};
+
+    return usage_save(c->usage, all, save_entry, &sv);
+}
+
+/* The record's usage is brought to the table's time (now_ms, or a later
+ * decay already applied), by the same exact 2^(-dt / half_life). */
+static int mf_usage_restore(void *ctx, const hub_usage_rec_t *rec,
+                            int64_t now_ms)
+{
+    mf_ctx_t *c = ctx;
+    double u = rec->usage;
+
+    decay_to(c, now_ms);
+    if (c->half_life_ms > 0 && rec->decayed_ms < c->decayed_ms)
+        u *= exp2(-(double)(c->decayed_ms - rec->decayed_ms) /
+                  (double)c->half_life_ms);
+    if (!(u > 0) || !isfinite(u))
+        return 0;
+    return usage_restore(c->usage, rec->uid, rec->account, u);
+}
+
 static const hub_priority_ops_t mf_ops = {
     .create = mf_create,
     .destroy = mf_destroy,
@@ -216,6 +264,8 @@ static const hub_priority_ops_t mf_ops = {
     .priority = mf_priority,
     .charge = mf_charge,
     .explain = mf_explain,
+    .usage_save = mf_usage_save,
+    .usage_restore = mf_usage_restore,
 };
 
 const hub_plugin_desc_t hub_priority_multifactor_desc =

@@ -30,6 +30,7 @@ typedef struct assoc {
     uint64_t hash;
     double usage;
     bool seen;
+    bool changed; /* charged since the last usage_save(); in t->changed */
 } assoc_t;
 
 /* Positions into a dense array; cap is a power of 2 kept at least twice
@@ -47,7 +48,9 @@ struct usage_table {
     index_t account_ix, assoc_ix;
     double total;
     uint32_t naccounts_seen;
-    uint32_t nunseen; /* noted associations not promoted yet */
+    uint32_t nunseen;  /* noted associations not promoted yet */
+    uint32_t *changed; /* positions of changed associations, nchanged of */
+    uint32_t nchanged, cap_changed; /* cap_changed > nassocs: never full */
 };
 
 /* ---- hashing ---- */
@@ -162,6 +165,8 @@ static int reserve_one(usage_table_t *t)
                    sizeof(account_t)) < 0 ||
         grow_array((void **)&t->assocs, t->nassocs, &t->cap_assocs,
                    sizeof(assoc_t)) < 0 ||
+        grow_array((void **)&t->changed, t->nassocs, &t->cap_changed,
+                   sizeof(uint32_t)) < 0 ||
         index_reserve(&t->account_ix, t->naccounts, t->accounts,
                       sizeof(account_t), offsetof(account_t, hash)) < 0 ||
         index_reserve(&t->assoc_ix, t->nassocs, t->assocs, sizeof(assoc_t),
@@ -203,6 +208,7 @@ void usage_destroy(usage_table_t *t)
         return;
     free(t->accounts);
     free(t->assocs);
+    free(t->changed);
     free(t->account_ix.slot);
     free(t->assoc_ix.slot);
     free(t);
@@ -241,8 +247,10 @@ static void see(usage_table_t *t, assoc_t *u)
     }
 }
 
-int usage_charge(usage_table_t *t, uint32_t uid, const char *account,
-                 double amount)
+/* Charge (uid, account); a changed one joins t->changed, which has room
+ * for every association (reserve_one). */
+static int add_usage(usage_table_t *t, uint32_t uid, const char *account,
+                     double amount, bool changed)
 {
     uint32_t u;
     assoc_t *as;
@@ -254,7 +262,56 @@ int usage_charge(usage_table_t *t, uint32_t uid, const char *account,
     as->usage += amount;
     t->accounts[as->account].usage += amount;
     t->total += amount;
+    if (changed && !as->changed) {
+        as->changed = true;
+        t->changed[t->nchanged++] = u;
+    }
     return 0;
+}
+
+int usage_charge(usage_table_t *t, uint32_t uid, const char *account,
+                 double amount)
+{
+    return add_usage(t, uid, account, amount, true);
+}
+
+int usage_restore(usage_table_t *t, uint32_t uid, const char *account,
+                  double amount)
+{
+    return add_usage(t, uid, account, amount, false);
+}
+
+static int save_one(const usage_table_t *t, const assoc_t *as,
+                    int (*fn)(const usage_entry_t *e, void *arg), void *arg)
+{
+    usage_entry_t e = {.uid = as->uid,
+                       .account = t->accounts[as->account].name,
+                       .usage = as->usage};
+
+    return fn(&e, arg);
+}
+
+/* The changed set is walked from its end, so that a stop leaves the
+ * unsaved ones in place. */
+int usage_save(usage_table_t *t, bool all,
+               int (*fn)(const usage_entry_t *e, void *arg), void *arg)
+{
+    int rc = 0;
+
+    if (all) {
+        for (uint32_t i = 0; rc == 0 && i < t->nassocs; i++)
+            if (t->assocs[i].usage > 0)
+                rc = save_one(t, &t->assocs[i], fn, arg);
+        return rc;
+    }
+    while (rc == 0 && t->nchanged > 0) {
+        assoc_t *as = &t->assocs[t->changed[t->nchanged - 1]];
+        if ((rc = save_one(t, as, fn, arg)) == 0) {
+            as->changed = false;
+            t->nchanged--;
+        }
+    }
+    return rc;
 }
 
 int usage_note(usage_table_t *t, uint32_t uid, const char *account)

@@ -16,14 +16,25 @@
  * keyed by account name and by (uid, account). Usage is in the caller's
  * unit (billing, GPU-seconds-equivalent).
  *
+ * For persistence the table keeps the set of associations charged since
+ * the last usage_save(), so that only those are written again.
+ *
  * Internal to plugins/priority/multifactor: names carry the prefix usage_.
  */
 #ifndef HUB_PRIO_USAGE_H
 #define HUB_PRIO_USAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct usage_table usage_table_t;
+
+/* One association's usage, as usage_save() hands it out. */
+typedef struct usage_entry {
+    uint32_t uid;
+    const char *account; /* borrowed from the table; valid during the call */
+    double usage;
+} usage_entry_t;
 
 /* What the fair-share formula needs about one association. */
 typedef struct usage_view {
@@ -41,11 +52,26 @@ usage_table_t *usage_create(void);
 void usage_destroy(usage_table_t *t);
 
 /* Add amount (>= 0) to (uid, account), to account and to the total,
- * creating entries as needed; both are seen from now on. account is
- * truncated to HUB_NAME_MAX - 1 bytes. Returns 0 or -ENOMEM (and then
- * changes nothing). */
+ * creating entries as needed; both are seen from now on, and the
+ * association is changed (for usage_save). account is truncated to
+ * HUB_NAME_MAX - 1 bytes. Returns 0 or -ENOMEM (and then changes
+ * nothing). */
 int usage_charge(usage_table_t *t, uint32_t uid, const char *account,
                  double amount);
+
+/* usage_charge for usage read back from storage: the same, except that
+ * the association is not marked changed (storage has it already). */
+int usage_restore(usage_table_t *t, uint32_t uid, const char *account,
+                  double amount);
+
+/* Call fn for each association charged since the last usage_save(), in
+ * no particular order; each leaves the changed set once fn returned 0 for
+ * it. With all, call fn for every association with usage > 0 instead and
+ * leave the changed set alone. fn's first non-zero return stops the walk
+ * (what was not handed over stays changed) and is returned. fn must not
+ * change the table. */
+int usage_save(usage_table_t *t, bool all,
+               int (*fn)(const usage_entry_t *e, void *arg), void *arg);
 
 /* Create (uid, account) and its account with no usage if they do not
  * exist; they are seen from the next usage_promote(). Returns 0 or
