@@ -65,7 +65,8 @@ sched_hubctld_hubctld_LDADD = sched/libhubsched.la common/libhubcommon.la \
 # The user commands: one file each, sharing cmdutil and qformat.
 noinst_LTLIBRARIES += sched/cmd/libcmd.la
 sched_cmd_libcmd_la_SOURCES = sched/cmd/cmdutil.c sched/cmd/cmdutil.h \
-	sched/cmd/cmdutil_parse.c sched/cmd/qformat.c sched/cmd/qformat.h
+	sched/cmd/cmdutil_parse.c sched/cmd/cmdutil_table.c \
+	sched/cmd/qformat.c sched/cmd/qformat.h
 sched_cmd_libcmd_la_CFLAGS = $(SCHED_CFLAGS) -iquote $(srcdir)/sched/cmd
 CMD_LDADD = sched/cmd/libcmd.la sched/libhubsched.la common/libhubcommon.la \
 	$(JANSSON_LIBS)

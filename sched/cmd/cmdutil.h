@@ -8,7 +8,8 @@
  * not be cancelled), 2 a usage error (unknown option, bad argument).
  * Only main() exits; the functions that print say so below.
  *
- * Implemented in cmdutil.c (messages, calls, rows, cells) and
+ * Implemented in cmdutil.c (messages, calls, GPU capacity, cells),
+ * cmdutil_table.c (job rows: objects, the table form and its text) and
  * cmdutil_parse.c (parsers and small formatters). Everything here but
  * cmd_call and cmd_call_on works without a controller, so that parsing
  * and formatting are unit-tested (tests/unit/test_cmdutil.c).
