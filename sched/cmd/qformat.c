@@ -500,18 +500,6 @@ static size_t render(const qformat_t *f, const fctx_t *c)
     return (size_t)(o - f->line);
 }
 
-char *qformat_header(const qformat_t *f)
-{
-    return strndup(f->line, render(f, NULL));
-}
-
-char *qformat_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms)
-{
-    fctx_t c = {row, &row->job, now_ms};
-
-    return strndup(f->line, render(f, &c));
-}
-
 /* f->line and a newline to out. */
 static void print_line(const qformat_t *f, size_t len, FILE *out)
 {

@@ -53,17 +53,10 @@ qformat_t *qformat_create(const char *fmt, hub_error_t *err);
 /* NULL-safe. */
 void qformat_destroy(qformat_t *f);
 
-/* The header line (squeue's column names, "JOBID", "PARTITION"...),
- * without a newline; malloc'd, NULL on ENOMEM. */
-char *qformat_header(const qformat_t *f);
-
-/* One job's line without a newline, with times relative to now_ms;
- * malloc'd, NULL on ENOMEM. */
-char *qformat_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms);
-
-/* qformat_header and qformat_job written straight to out, each with a
- * newline (hqueue's 100,000 lines: no string per line); the caller checks
- * out for errors (ferror, fflush). */
+/* The header line (squeue's column names, "JOBID", "PARTITION"...), and
+ * one job's line with times relative to now_ms, each written straight to
+ * out with a newline (hqueue's 100,000 lines: no string per line); the
+ * caller checks out for errors (ferror, fflush). */
 void qformat_print_header(const qformat_t *f, FILE *out);
 void qformat_print_job(const qformat_t *f, const cmd_job_t *row, int64_t now_ms,
                        FILE *out);

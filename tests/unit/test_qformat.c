@@ -3,6 +3,7 @@
 #include "cmocka_all.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,6 +75,26 @@ static cmd_job_t pending_row(void)
     return r;
 }
 
+/* What hqueue writes for row (the header when row is NULL) through
+ * qformat_print_job / qformat_print_header: the line without its
+ * newline; malloc'd. */
+static char *printed(const qformat_t *f, const cmd_job_t *row)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&buf, &size);
+
+    assert_non_null(m);
+    if (row)
+        qformat_print_job(f, row, NOW_MS, m);
+    else
+        qformat_print_header(f, m);
+    assert_int_equal(fclose(m), 0);
+    assert_true(size > 0 && buf[size - 1] == '\n');
+    buf[size - 1] = '\0';
+    return buf;
+}
+
 /* The line of row in fmt; asserts the format parses. */
 static char *line_of(const char *fmt, const cmd_job_t *row)
 {
@@ -82,7 +103,7 @@ static char *line_of(const char *fmt, const cmd_job_t *row)
     char *line;
 
     assert_non_null(f);
-    line = qformat_job(f, row, NOW_MS);
+    line = printed(f, row);
     qformat_destroy(f);
     assert_non_null(line);
     return line;
@@ -99,7 +120,7 @@ static void assert_line(const char *fmt, const cmd_job_t *row, const char *want)
 static void test_default_header_matches_squeue(void **state)
 {
     qformat_t *f = qformat_create(QFORMAT_DEFAULT, NULL);
-    char *h = qformat_header(f);
+    char *h = printed(f, NULL);
 
     assert_string_equal(h, "             JOBID PARTITION     NAME     USER ST"
                            "       TIME  NODES NODELIST(REASON)");
@@ -161,7 +182,7 @@ static void test_literal_text_and_double_percent_are_kept(void **state)
 static void test_header_follows_widths(void **state)
 {
     qformat_t *f = qformat_create("%.5i|%-9P|%h|%k|%.3b", NULL);
-    char *h = qformat_header(f);
+    char *h = printed(f, NULL);
 
     assert_string_equal(h, "JOBID|PARTITION|HUB|KIND|GRE");
     free(h);
