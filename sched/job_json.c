@@ -9,8 +9,12 @@
  * strings and unknown keys are refused with the field's path in err (e.g.
  * "req.deps[1].job_id: expected an integer in 1..4294967295"). Missing
  * fields take zero values (array_task_id: -1, "no array").
+ *
+ * This file is the object form; the table form (the queue answer's
+ * columns and rows) is in job_json_table.c and shares the tables and
+ * converters through job_json_int.h.
  */
-#include "job.h"
+#include "job_json_int.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -22,42 +26,24 @@
  * a hostile frame cannot make the controller allocate gigabytes. */
 #define ALLOC_NODES_MAX 100000
 
-typedef enum ftype {
-    F_STR,  /* char[size], NUL-terminated */
-    F_BOOL, /* bool */
-    F_U32,  /* uint32_t */
-    F_I32,  /* int32_t or int */
-    F_U64,  /* uint64_t, limited to INT64_MAX in JSON */
-    F_I64,  /* int64_t */
-} ftype_t;
-
-typedef struct field {
-    const char *name;
-    ftype_t type;
-    size_t off;
-    size_t size;      /* F_STR: buffer size including the NUL */
-    int64_t min, max; /* numbers: accepted range */
-    int64_t dflt;     /* numbers: the value an absent field takes */
-} field_t;
-
 #define MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
 #define STR(type, m)                                                           \
     {                                                                          \
-#m, F_STR, offsetof(type, m), MEMBER_SIZE(type, m), 0, 0, 0            \
+#m, JF_STR, offsetof(type, m), MEMBER_SIZE(type, m), 0, 0, 0           \
     }
 #define BOOL(type, m)                                                          \
     {                                                                          \
-#m, F_BOOL, offsetof(type, m), 0, 0, 1, 0                              \
+#m, JF_BOOL, offsetof(type, m), 0, 0, 1, 0                             \
     }
 #define NUM(type, m, t, lo, hi)                                                \
     {                                                                          \
 #m, t, offsetof(type, m), 0, lo, hi, 0                                 \
     }
-#define U32(type, m) NUM(type, m, F_U32, 0, UINT32_MAX)
-#define I64(type, m) NUM(type, m, F_I64, INT64_MIN, INT64_MAX)
-#define TIME(type, m) NUM(type, m, F_I64, 0, INT64_MAX)
+#define U32(type, m) NUM(type, m, JF_U32, 0, UINT32_MAX)
+#define I64(type, m) NUM(type, m, JF_I64, INT64_MIN, INT64_MAX)
+#define TIME(type, m) NUM(type, m, JF_I64, 0, INT64_MAX)
 
-static const field_t req_fields[] = {
+const jobjson_field_t jobjson_req_fields[] = {
     STR(hub_job_req_t, name),
     STR(hub_job_req_t, partition),
     STR(hub_job_req_t, hub),
@@ -71,20 +57,20 @@ static const field_t req_fields[] = {
     U32(hub_job_req_t, cpus_per_task),
     U32(hub_job_req_t, gpus_milli),
     U32(hub_job_req_t, gpus_per_node_milli),
-    NUM(hub_job_req_t, mem_per_node_mb, F_U64, 0, INT64_MAX),
+    NUM(hub_job_req_t, mem_per_node_mb, JF_U64, 0, INT64_MAX),
     TIME(hub_job_req_t, time_limit_s),
     BOOL(hub_job_req_t, exclusive),
     BOOL(hub_job_req_t, requeue),
     BOOL(hub_job_req_t, hold),
-    NUM(hub_job_req_t, nice, F_I32, INT32_MIN, INT32_MAX),
-    NUM(hub_job_req_t, signal_num, F_I32, 0, 64),
+    NUM(hub_job_req_t, nice, JF_I32, INT32_MIN, INT32_MAX),
+    NUM(hub_job_req_t, signal_num, JF_I32, 0, 64),
     U32(hub_job_req_t, signal_secs),
     BOOL(hub_job_req_t, signal_batch_only),
     TIME(hub_job_req_t, begin_ms),
     BOOL(hub_job_req_t, singleton),
     BOOL(hub_job_req_t, deps_any),
     BOOL(hub_job_req_t, mem_all),
-    NUM(hub_job_req_t, mem_per_cpu_mb, F_U64, 0, INT64_MAX),
+    NUM(hub_job_req_t, mem_per_cpu_mb, JF_U64, 0, INT64_MAX),
     STR(hub_job_req_t, constraint),
     U32(hub_job_req_t, spare_nodes),
     STR(hub_job_req_t, data_hub),
@@ -92,10 +78,10 @@ static const field_t req_fields[] = {
     U32(hub_job_req_t, latency_slo_ms),
 };
 
-static const field_t job_fields[] = {
+const jobjson_field_t jobjson_job_fields[] = {
     U32(hub_job_t, id),
     U32(hub_job_t, array_job_id),
-    {"array_task_id", F_I32, offsetof(hub_job_t, array_task_id), 0, -1,
+    {"array_task_id", JF_I32, offsetof(hub_job_t, array_task_id), 0, -1,
      INT32_MAX, -1},
     U32(hub_job_t, array_max_running),
     U32(hub_job_t, uid),
@@ -109,19 +95,24 @@ static const field_t job_fields[] = {
     TIME(hub_job_t, end_ms),
     I64(hub_job_t, priority),
     I64(hub_job_t, priority_fixed),
-    NUM(hub_job_t, exit_code, F_I32, INT32_MIN, INT32_MAX),
-    NUM(hub_job_t, term_signal, F_I32, 0, 64),
+    NUM(hub_job_t, exit_code, JF_I32, INT32_MIN, INT32_MAX),
+    NUM(hub_job_t, term_signal, JF_I32, 0, 64),
     U32(hub_job_t, restart_count),
     U32(hub_job_t, hub),
     TIME(hub_job_t, hrun_step),
     U32(hub_job_t, hrun_restarts),
-    NUM(hub_job_t, hrun_mfu_ppm, F_U32, 0, 1000000),
-    NUM(hub_job_t, hrun_mfu_mean_ppm, F_U32, 0, 1000000),
-    NUM(hub_job_t, hrun_goodput_ppm, F_U32, 0, 1000000),
+    NUM(hub_job_t, hrun_mfu_ppm, JF_U32, 0, 1000000),
+    NUM(hub_job_t, hrun_mfu_mean_ppm, JF_U32, 0, 1000000),
+    NUM(hub_job_t, hrun_goodput_ppm, JF_U32, 0, 1000000),
     TIME(hub_job_t, hrun_work_lost_ms),
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+_Static_assert(NFIELDS(jobjson_job_fields) == JOBJSON_NJOB_FIELDS,
+               "job_json_int.h: JOBJSON_NJOB_FIELDS");
+_Static_assert(NFIELDS(jobjson_req_fields) == JOBJSON_NREQ_FIELDS,
+               "job_json_int.h: JOBJSON_NREQ_FIELDS");
 
 /* Keys handled outside the tables. */
 static const char *const req_special[] = {"kind", "deps", NULL};
@@ -130,7 +121,7 @@ static const char *const job_special[] = {"req", "state", "reason", "alloc",
 
 /* ---- encoding ----------------------------------------------------------- */
 
-static int64_t field_get(const field_t *f, const void *rec)
+int64_t jobjson_field_get(const jobjson_field_t *f, const void *rec)
 {
     const char *p = (const char *)rec + f->off;
     uint32_t u32;
@@ -140,16 +131,16 @@ static int64_t field_get(const field_t *f, const void *rec)
     bool b;
 
     switch (f->type) {
-    case F_BOOL:
+    case JF_BOOL:
         memcpy(&b, p, sizeof(b));
         return b;
-    case F_U32:
+    case JF_U32:
         memcpy(&u32, p, sizeof(u32));
         return u32;
-    case F_I32:
+    case JF_I32:
         memcpy(&i32, p, sizeof(i32));
         return i32;
-    case F_U64:
+    case JF_U64:
         memcpy(&u64, p, sizeof(u64));
         return u64 > INT64_MAX ? INT64_MAX : (int64_t)u64;
     default:
@@ -158,18 +149,18 @@ static int64_t field_get(const field_t *f, const void *rec)
     }
 }
 
-static json_t *field_to_json(const field_t *f, const void *rec)
+static json_t *field_to_json(const jobjson_field_t *f, const void *rec)
 {
     const char *p = (const char *)rec + f->off;
 
-    if (f->type == F_STR)
+    if (f->type == JF_STR)
         return json_stringn(p, strnlen(p, f->size - 1));
-    if (f->type == F_BOOL)
-        return json_boolean(field_get(f, rec));
-    return json_integer(field_get(f, rec));
+    if (f->type == JF_BOOL)
+        return json_boolean(jobjson_field_get(f, rec));
+    return json_integer(jobjson_field_get(f, rec));
 }
 
-static int fields_to_json(json_t *obj, const field_t *t, size_t n,
+static int fields_to_json(json_t *obj, const jobjson_field_t *t, size_t n,
                           const void *rec)
 {
     for (size_t i = 0; i < n; i++) {
@@ -200,7 +191,9 @@ json_t *hub_job_req_to_json(const hub_job_req_t *req)
 {
     json_t *obj = json_object();
 
-    if (!obj || fields_to_json(obj, req_fields, NFIELDS(req_fields), req) ||
+    if (!obj ||
+        fields_to_json(obj, jobjson_req_fields, NFIELDS(jobjson_req_fields),
+                       req) ||
         json_object_set_new(obj, "kind",
                             json_string(hub_job_kind_name(req->kind))) ||
         json_object_set_new(obj, "deps", deps_to_json(req))) {
@@ -249,7 +242,9 @@ json_t *hub_job_to_json(const hub_job_t *job)
 {
     json_t *obj = json_object();
 
-    if (!obj || fields_to_json(obj, job_fields, NFIELDS(job_fields), job) ||
+    if (!obj ||
+        fields_to_json(obj, jobjson_job_fields, NFIELDS(jobjson_job_fields),
+                       job) ||
         json_object_set_new(obj, "req", hub_job_req_to_json(&job->req)) ||
         json_object_set_new(obj, "state",
                             json_string(hub_job_state_name(job->state))) ||
@@ -277,7 +272,8 @@ static int want_object(const json_t *v, const char *path, hub_error_t *err)
                       (int)(n - (path[n - 1] == '.')), path);
 }
 
-static const field_t *find_field(const char *key, const field_t *t, size_t n)
+static const jobjson_field_t *find_field(const char *key,
+                                         const jobjson_field_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(key, t[i].name) == 0)
@@ -293,12 +289,12 @@ static bool is_special(const char *key, const char *const *special)
     return false;
 }
 
-static int num_from_json(const field_t *f, const json_t *v, int64_t *out,
-                         const char *prefix, hub_error_t *err)
+static int num_from_json(const jobjson_field_t *f, const json_t *v,
+                         int64_t *out, const char *prefix, hub_error_t *err)
 {
     json_int_t x;
 
-    if (f->type == F_BOOL) {
+    if (f->type == JF_BOOL) {
         if (!json_is_boolean(v))
             return hub_errorf(err, EINVAL, "%s%s: expected true or false",
                               prefix, f->name);
@@ -314,7 +310,7 @@ static int num_from_json(const field_t *f, const json_t *v, int64_t *out,
     return 0;
 }
 
-static void field_set(const field_t *f, void *rec, int64_t x)
+static void field_set(const jobjson_field_t *f, void *rec, int64_t x)
 {
     char *p = (char *)rec + f->off;
     uint32_t u32 = (uint32_t)x;
@@ -323,16 +319,16 @@ static void field_set(const field_t *f, void *rec, int64_t x)
     bool b = x != 0;
 
     switch (f->type) {
-    case F_BOOL:
+    case JF_BOOL:
         memcpy(p, &b, sizeof(b));
         break;
-    case F_U32:
+    case JF_U32:
         memcpy(p, &u32, sizeof(u32));
         break;
-    case F_I32:
+    case JF_I32:
         memcpy(p, &i32, sizeof(i32));
         break;
-    case F_U64:
+    case JF_U64:
         memcpy(p, &u64, sizeof(u64));
         break;
     default:
@@ -341,7 +337,7 @@ static void field_set(const field_t *f, void *rec, int64_t x)
     }
 }
 
-static int str_from_json(const field_t *f, const json_t *v, void *rec,
+static int str_from_json(const jobjson_field_t *f, const json_t *v, void *rec,
                          const char *prefix, hub_error_t *err)
 {
     const char *s = json_string_value(v);
@@ -358,13 +354,13 @@ static int str_from_json(const field_t *f, const json_t *v, void *rec,
     return 0;
 }
 
-static int field_from_json(const field_t *f, const json_t *v, void *rec,
-                           const char *prefix, hub_error_t *err)
+int jobjson_field_from_json(const jobjson_field_t *f, const json_t *v,
+                            void *rec, const char *prefix, hub_error_t *err)
 {
     int64_t x;
     int rc;
 
-    if (f->type == F_STR)
+    if (f->type == JF_STR)
         return str_from_json(f, v, rec, prefix, err);
     rc = num_from_json(f, v, &x, prefix, err);
     if (rc == 0)
@@ -377,8 +373,8 @@ static int field_from_json(const field_t *f, const json_t *v, void *rec,
  * members present: stored and compact jobs leave most fields out, and
  * restart decodes 100,000 of them (this pass instead of a lookup per
  * field plus a check per member: 20.6% -> 12.5% of recovery's time). */
-static int fields_from_json(const json_t *obj, const field_t *t, size_t n,
-                            const char *const *special, void *rec,
+static int fields_from_json(const json_t *obj, const jobjson_field_t *t,
+                            size_t n, const char *const *special, void *rec,
                             const char *prefix, hub_error_t *err)
 {
     const char *key;
@@ -386,31 +382,28 @@ static int fields_from_json(const json_t *obj, const field_t *t, size_t n,
 
     json_object_foreach((json_t *)obj, key, v)
     {
-        const field_t *f = find_field(key, t, n);
+        const jobjson_field_t *f = find_field(key, t, n);
         int rc;
 
         if (!f && !is_special(key, special))
             return hub_errorf(err, EINVAL, "%s%s: unknown field", prefix, key);
-        if (f && (rc = field_from_json(f, v, rec, prefix, err)) < 0)
+        if (f && (rc = jobjson_field_from_json(f, v, rec, prefix, err)) < 0)
             return rc;
     }
     return 0;
 }
 
-/* Names of an enum's values, for lookups by name. */
-typedef const char *(*enum_name_fn)(int value);
-
-static const char *state_name(int v)
+const char *jobjson_state_name(int v)
 {
     return hub_job_state_name((hub_job_state_t)v);
 }
 
-static const char *reason_name(int v)
+const char *jobjson_reason_name(int v)
 {
     return hub_job_reason_name((hub_job_reason_t)v);
 }
 
-static const char *kind_name(int v)
+const char *jobjson_kind_name(int v)
 {
     return hub_job_kind_name((hub_job_kind_t)v);
 }
@@ -422,9 +415,9 @@ static const char *dep_name(int v)
 
 /* Decode v, the value of key, as one of the count names given by name();
  * an absent value (NULL) gives 0. */
-static int enum_from_value(const json_t *v, const char *key, enum_name_fn name,
-                           int count, int *out, const char *prefix,
-                           hub_error_t *err)
+int jobjson_enum_from_value(const json_t *v, const char *key,
+                            jobjson_name_fn name, int count, int *out,
+                            const char *prefix, hub_error_t *err)
 {
     const char *s = json_string_value(v);
 
@@ -441,18 +434,19 @@ static int enum_from_value(const json_t *v, const char *key, enum_name_fn name,
                       key, name(count - 1));
 }
 
-static int enum_from_json(const json_t *obj, const char *key, enum_name_fn name,
-                          int count, int *out, const char *prefix,
-                          hub_error_t *err)
+static int enum_from_json(const json_t *obj, const char *key,
+                          jobjson_name_fn name, int count, int *out,
+                          const char *prefix, hub_error_t *err)
 {
-    return enum_from_value(json_object_get(obj, key), key, name, count, out,
-                           prefix, err);
+    return jobjson_enum_from_value(json_object_get(obj, key), key, name, count,
+                                   out, prefix, err);
 }
 
 static int dep_from_json(const json_t *d, size_t i, hub_job_dep_t *dep,
                          hub_error_t *err)
 {
-    static const field_t id_field = {"job_id", F_U32, 0, 0, 1, UINT32_MAX, 0};
+    static const jobjson_field_t id_field = {"job_id", JF_U32,     0, 0,
+                                             1,        UINT32_MAX, 0};
     static const char *const keys[] = {"type", "job_id", NULL};
     char prefix[48];
     int64_t id = 0;
@@ -474,8 +468,8 @@ static int dep_from_json(const json_t *d, size_t i, hub_job_dep_t *dep,
     return 0;
 }
 
-static int deps_from_value(const json_t *arr, hub_job_req_t *req,
-                           hub_error_t *err)
+int jobjson_deps_from_value(const json_t *arr, hub_job_req_t *req,
+                            hub_error_t *err)
 {
     if (!arr)
         return 0;
@@ -501,12 +495,14 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
 
     memset(&r, 0, sizeof(r));
     if (rc == 0)
-        rc = fields_from_json(obj, req_fields, NFIELDS(req_fields), req_special,
-                              &r, "req.", err);
+        rc = fields_from_json(obj, jobjson_req_fields,
+                              NFIELDS(jobjson_req_fields), req_special, &r,
+                              "req.", err);
     if (rc == 0)
-        rc = enum_from_json(obj, "kind", kind_name, 3, &kind, "req.", err);
+        rc = enum_from_json(obj, "kind", jobjson_kind_name, 3, &kind, "req.",
+                            err);
     if (rc == 0)
-        rc = deps_from_value(json_object_get(obj, "deps"), &r, err);
+        rc = jobjson_deps_from_value(json_object_get(obj, "deps"), &r, err);
     if (rc < 0)
         return rc;
     r.kind = (hub_job_kind_t)kind;
@@ -517,8 +513,8 @@ int hub_job_req_from_json(const json_t *obj, hub_job_req_t *req,
 static int gpu_milli_from_json(const json_t *arr, hub_alloc_node_t *an,
                                const char *prefix, hub_error_t *err)
 {
-    static const field_t milli = {"gpu_milli", F_U32,         0, 0,
-                                  0,           HUB_GPU_MILLI, 0};
+    static const jobjson_field_t milli = {"gpu_milli", JF_U32,        0, 0,
+                                          0,           HUB_GPU_MILLI, 0};
     int64_t x;
 
     if (!arr)
@@ -536,10 +532,10 @@ static int gpu_milli_from_json(const json_t *arr, hub_alloc_node_t *an,
     return 0;
 }
 
-static const field_t alloc_fields[] = {
+static const jobjson_field_t alloc_fields[] = {
     U32(hub_alloc_node_t, node),
     U32(hub_alloc_node_t, cpus),
-    NUM(hub_alloc_node_t, mem_mb, F_U64, 0, INT64_MAX),
+    NUM(hub_alloc_node_t, mem_mb, JF_U64, 0, INT64_MAX),
 };
 
 static int alloc_node_from_json(const json_t *o, size_t i, hub_alloc_node_t *an,
@@ -560,8 +556,8 @@ static int alloc_node_from_json(const json_t *o, size_t i, hub_alloc_node_t *an,
     return rc;
 }
 
-static int alloc_from_json(const json_t *arr, hub_alloc_t *alloc,
-                           hub_error_t *err)
+int jobjson_alloc_from_json(const json_t *arr, hub_alloc_t *alloc,
+                            hub_error_t *err)
 {
     size_t n = json_array_size(arr);
 
@@ -590,12 +586,12 @@ static int job_enums_from_json(const json_t *obj, hub_job_t *j,
                                hub_error_t *err)
 {
     int state, reason;
-    int rc = enum_from_json(obj, "state", state_name, HUB_JOB_STATE_COUNT,
-                            &state, "", err);
+    int rc = enum_from_json(obj, "state", jobjson_state_name,
+                            HUB_JOB_STATE_COUNT, &state, "", err);
 
     if (rc == 0)
-        rc = enum_from_json(obj, "reason", reason_name, HUB_REASON_COUNT,
-                            &reason, "", err);
+        rc = enum_from_json(obj, "reason", jobjson_reason_name,
+                            HUB_REASON_COUNT, &reason, "", err);
     if (rc < 0)
         return rc;
     j->state = (hub_job_state_t)state;
@@ -607,15 +603,17 @@ static int job_parts_from_json(const json_t *obj, hub_job_t *j,
                                hub_error_t *err)
 {
     const json_t *req = json_object_get(obj, "req");
-    int rc = fields_from_json(obj, job_fields, NFIELDS(job_fields), job_special,
-                              j, "", err);
+    int rc =
+        fields_from_json(obj, jobjson_job_fields, NFIELDS(jobjson_job_fields),
+                         job_special, j, "", err);
 
     if (rc == 0)
         rc = job_enums_from_json(obj, j, err);
     if (rc == 0 && req)
         rc = hub_job_req_from_json(req, &j->req, err);
     if (rc == 0)
-        rc = alloc_from_json(json_object_get(obj, "alloc"), &j->alloc, err);
+        rc = jobjson_alloc_from_json(json_object_get(obj, "alloc"), &j->alloc,
+                                     err);
     return rc;
 }
 
@@ -635,230 +633,4 @@ int hub_job_from_json(const json_t *obj, hub_job_t *job, hub_error_t *err)
     }
     *job = j;
     return 0;
-}
-
-/* ---- the table form ------------------------------------------------------
- *
- * Columns: the job's fields, the request's fields ("req.NAME"), then the
- * converted ones. A cell holds the value the object form has under that
- * name, so both forms share their converters.
- */
-
-enum {
-    COL_REQ = NFIELDS(job_fields),
-    COL_KIND = COL_REQ + NFIELDS(req_fields),
-    COL_DEPS,
-    COL_STATE,
-    COL_REASON,
-    COL_ALLOC,
-    COL_COUNT
-};
-
-_Static_assert(COL_COUNT <= 64, "a column set is a uint64_t");
-
-static const char *const special_cols[] = {"req.kind", "req.deps", "state",
-                                           "reason", "alloc"};
-
-static bool field_is_default(const field_t *f, const void *rec)
-{
-    if (f->type == F_STR)
-        return ((const char *)rec + f->off)[0] == '\0';
-    return field_get(f, rec) == f->dflt;
-}
-
-uint64_t hub_job_columns(const hub_job_t *job, uint64_t want)
-{
-    uint64_t always = 1ull << 0 | 1ull << COL_STATE; /* id and state */
-    uint64_t cols = always;
-
-    for (size_t i = 0; i < NFIELDS(job_fields); i++)
-        if ((want >> i & 1) && !field_is_default(&job_fields[i], job))
-            cols |= 1ull << i;
-    for (size_t i = 0; i < NFIELDS(req_fields); i++)
-        if ((want >> (COL_REQ + i) & 1) &&
-            !field_is_default(&req_fields[i], &job->req))
-            cols |= 1ull << (COL_REQ + i);
-    cols |= (uint64_t)(job->req.kind != 0) << COL_KIND;
-    cols |= (uint64_t)(job->req.ndeps != 0) << COL_DEPS;
-    cols |= (uint64_t)(job->reason != 0) << COL_REASON;
-    cols |= (uint64_t)(job->alloc.nnodes != 0) << COL_ALLOC;
-    return cols & (want | always);
-}
-
-static json_t *column_name(int col)
-{
-    if (col < COL_REQ)
-        return json_string(job_fields[col].name);
-    if (col < COL_KIND)
-        return json_sprintf("req.%s", req_fields[col - COL_REQ].name);
-    return json_string(special_cols[col - COL_KIND]);
-}
-
-json_t *hub_job_column_names(uint64_t cols)
-{
-    json_t *arr = json_array();
-
-    for (int c = 0; arr && c < COL_COUNT; c++) {
-        if ((cols >> c & 1) && json_array_append_new(arr, column_name(c))) {
-            json_decref(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
-/* The text forms below write what the converters above give as jansson
- * values (tests/unit/test_queue_table.c compares the two). */
-static void field_write(hub_rpc_writer_t *w, const field_t *f, const void *rec)
-{
-    const char *p = (const char *)rec + f->off;
-
-    if (f->type == F_STR)
-        hub_rpc_writer_string(w, p, strnlen(p, f->size - 1));
-    else if (f->type == F_BOOL)
-        hub_rpc_writer_text(w, field_get(f, rec) ? "true" : "false");
-    else
-        hub_rpc_writer_int(w, field_get(f, rec));
-}
-
-static void name_write(hub_rpc_writer_t *w, const char *name)
-{
-    hub_rpc_writer_string(w, name, strlen(name));
-}
-
-static void deps_write(hub_rpc_writer_t *w, const hub_job_req_t *req)
-{
-    uint32_t n = req->ndeps < HUB_JOB_MAX_DEPS ? req->ndeps : HUB_JOB_MAX_DEPS;
-
-    hub_rpc_writer_text(w, "[");
-    for (uint32_t i = 0; i < n; i++) {
-        hub_rpc_writer_text(w, i ? ",{\"type\":" : "{\"type\":");
-        name_write(w, hub_dep_type_name(req->deps[i].type));
-        hub_rpc_writer_text(w, ",\"job_id\":");
-        hub_rpc_writer_int(w, req->deps[i].job_id);
-        hub_rpc_writer_text(w, "}");
-    }
-    hub_rpc_writer_text(w, "]");
-}
-
-static void alloc_node_write(hub_rpc_writer_t *w, const hub_alloc_node_t *an)
-{
-    int used = HUB_NODE_MAX_GPUS;
-
-    while (used > 0 && an->gpu_milli[used - 1] == 0)
-        used--;
-    hub_rpc_writer_text(w, "{\"node\":");
-    hub_rpc_writer_int(w, an->node);
-    hub_rpc_writer_text(w, ",\"cpus\":");
-    hub_rpc_writer_int(w, an->cpus);
-    hub_rpc_writer_text(w, ",\"mem_mb\":");
-    hub_rpc_writer_int(w, an->mem_mb > INT64_MAX ? INT64_MAX
-                                                 : (int64_t)an->mem_mb);
-    hub_rpc_writer_text(w, ",\"gpu_milli\":[");
-    for (int g = 0; g < used; g++) {
-        if (g)
-            hub_rpc_writer_text(w, ",");
-        hub_rpc_writer_int(w, an->gpu_milli[g]);
-    }
-    hub_rpc_writer_text(w, "]}");
-}
-
-static void alloc_write(hub_rpc_writer_t *w, const hub_alloc_t *alloc)
-{
-    hub_rpc_writer_text(w, "[");
-    for (uint32_t i = 0; alloc->nodes && i < alloc->nnodes; i++) {
-        if (i)
-            hub_rpc_writer_text(w, ",");
-        alloc_node_write(w, &alloc->nodes[i]);
-    }
-    hub_rpc_writer_text(w, "]");
-}
-
-static void column_write(hub_rpc_writer_t *w, const hub_job_t *job, int col)
-{
-    if (col < COL_REQ)
-        field_write(w, &job_fields[col], job);
-    else if (col < COL_KIND)
-        field_write(w, &req_fields[col - COL_REQ], &job->req);
-    else if (col == COL_KIND)
-        name_write(w, hub_job_kind_name(job->req.kind));
-    else if (col == COL_DEPS)
-        deps_write(w, &job->req);
-    else if (col == COL_STATE)
-        name_write(w, hub_job_state_name(job->state));
-    else if (col == COL_REASON)
-        name_write(w, hub_job_reason_name(job->reason));
-    else
-        alloc_write(w, &job->alloc);
-}
-
-void hub_job_row_write(hub_rpc_writer_t *w, const hub_job_t *job, uint64_t cols)
-{
-    bool first = true;
-
-    for (int c = 0; c < COL_COUNT; c++) {
-        if (!(cols >> c & 1))
-            continue;
-        if (!first)
-            hub_rpc_writer_text(w, ",");
-        column_write(w, job, c);
-        first = false;
-    }
-}
-
-int hub_job_column_find(const char *name)
-{
-    if (strncmp(name, "req.", 4) == 0) {
-        for (size_t i = 0; i < NFIELDS(req_fields); i++)
-            if (strcmp(name + 4, req_fields[i].name) == 0)
-                return COL_REQ + (int)i;
-    }
-    for (size_t i = 0; i < NFIELDS(job_fields); i++)
-        if (strcmp(name, job_fields[i].name) == 0)
-            return (int)i;
-    for (int c = COL_KIND; c < COL_COUNT; c++)
-        if (strcmp(name, special_cols[c - COL_KIND]) == 0)
-            return c;
-    return -1;
-}
-
-static int enum_column(const json_t *v, int col, int *out, hub_error_t *err)
-{
-    switch (col) {
-    case COL_KIND:
-        return enum_from_value(v, "kind", kind_name, 3, out, "req.", err);
-    case COL_STATE:
-        return enum_from_value(v, "state", state_name, HUB_JOB_STATE_COUNT, out,
-                               "", err);
-    default:
-        return enum_from_value(v, "reason", reason_name, HUB_REASON_COUNT, out,
-                               "", err);
-    }
-}
-
-int hub_job_column_from_json(hub_job_t *job, int col, const json_t *v,
-                             hub_error_t *err)
-{
-    int x = 0, rc;
-
-    if (col < 0 || col >= COL_COUNT)
-        return hub_errorf(err, EINVAL, "no job column %d", col);
-    if (col < COL_REQ)
-        return field_from_json(&job_fields[col], v, job, "", err);
-    if (col < COL_KIND)
-        return field_from_json(&req_fields[col - COL_REQ], v, &job->req, "req.",
-                               err);
-    if (col == COL_DEPS)
-        return deps_from_value(v, &job->req, err);
-    if (col == COL_ALLOC)
-        return job->alloc.nodes ? hub_errorf(err, EINVAL, "alloc: given twice")
-                                : alloc_from_json(v, &job->alloc, err);
-    rc = enum_column(v, col, &x, err);
-    if (rc == 0 && col == COL_KIND)
-        job->req.kind = (hub_job_kind_t)x;
-    else if (rc == 0 && col == COL_STATE)
-        job->state = (hub_job_state_t)x;
-    else if (rc == 0)
-        job->reason = (hub_job_reason_t)x;
-    return rc;
 }

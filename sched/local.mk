@@ -3,7 +3,8 @@
 lib_LTLIBRARIES += sched/libhubsched.la
 sched_libhubsched_la_SOURCES = \
 	sched/clock.c sched/clock.h \
-	sched/job.c sched/job.h sched/job_json.c \
+	sched/job.c sched/job.h sched/job_json.c sched/job_json_int.h \
+	sched/job_json_table.c \
 	sched/jobspec.c sched/jobspec.h sched/jobspec_int.h sched/jobspec_opt.c \
 	sched/jobspec_json.c sched/jobspec_pattern.c \
 	sched/jobspec_parse.c sched/jobspec_value.c \
