@@ -28,15 +28,16 @@
 
 /* Published allocation at 130 % arrived, default trace, mean of the ten
  * seeds 42-51 of the FGD artifact (experiments/analysis/expected_results/
- * analysis_allo_discrete.csv of hkust-adsl/kubernetes-scheduler-simulator).
- */
+ * analysis_allo_discrete.csv of hkust-adsl/kubernetes-scheduler-simulator);
+ * fgdx is held to FGD's, the best published policy for that trace.
+ * benchmarks/hsim_inflation_seeds.sh runs all ten seeds. */
 static const struct {
     const char *policy;
     double published_pct;
 } inflate_cases[] = {
-    {"random", 0},
-    {"bestfit", 93.08},
-    {"fgd", 95.39},
+    {"random", 0}, /* no published figure */
+    {"bestfit", 93.08}, {"fgd", 95.39},
+    {"fgdx", 95.39}, /* the best published */
     {"topo", 0},
 };
 
