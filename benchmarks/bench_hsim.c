@@ -189,7 +189,8 @@ static void inflation(bool smoke)
         hub_bench_fail(BENCH, "%s", err.text);
     if (hsim_inflate_sample(&tr, hsim_trace_gpus(&tr), pct, 42, &order, &n) < 0)
         hub_bench_fail(BENCH, "sampling failed");
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < (int)(sizeof(inflate_cases) / sizeof(inflate_cases[0]));
+         k++)
         inflate_case(&tr, order, n, pct, k);
     free(order);
     hsim_trace_fini(&tr);
