@@ -89,7 +89,8 @@ benchmarks_bench_recovery_prog_LDADD = launcher/hubjob/libhubjob.la \
 # hrun's recovery inside a Slurm allocation beside outside Slurm: a script
 # that starts its own localhost Slurm (tests/slurm/slurm_up.sh; root).
 # `make bench-slurm` runs it at full size; smoke.sh runs it with --smoke.
-EXTRA_DIST += benchmarks/bench_slurm_recovery.sh
+EXTRA_DIST += benchmarks/bench_slurm_recovery.sh \
+	benchmarks/hsim_inflation_seeds.sh
 CLEANFILES += benchmarks/bench_slurm_recovery.smoke.json
 bench-slurm:
 	HUB_BUILDDIR=$(abs_top_builddir) HUB_SRCDIR=$(abs_top_srcdir) \

@@ -25,6 +25,7 @@ sched_libhubsched_la_SOURCES = \
 	plugins/select/random/select_random.c \
 	plugins/select/fgd/fgd.h plugins/select/fgd/fgd_dist.c \
 	plugins/select/fgd/select_fgd.c \
+	plugins/select/fgdx/select_fgdx.c \
 	plugins/select/topo/topo.h plugins/select/topo/topo_leaf.c \
 	plugins/select/topo/select_topo.c \
 	plugins/priority/factors.c plugins/priority/factors.h \

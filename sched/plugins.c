@@ -68,6 +68,7 @@ const hub_plugin_type_t hub_hubsel_plugin_type = {
 extern const hub_plugin_desc_t hub_select_bestfit_desc;
 extern const hub_plugin_desc_t hub_select_random_desc;
 extern const hub_plugin_desc_t hub_select_fgd_desc;
+extern const hub_plugin_desc_t hub_select_fgdx_desc;
 extern const hub_plugin_desc_t hub_select_topo_desc;
 extern const hub_plugin_desc_t hub_priority_basic_desc;
 extern const hub_plugin_desc_t hub_priority_multifactor_desc;
@@ -80,11 +81,12 @@ void hub_sched_register_builtins(void)
 {
     static bool done;
     const hub_plugin_desc_t *builtins[] = {
-        &hub_select_bestfit_desc, &hub_select_random_desc,
-        &hub_select_fgd_desc,     &hub_select_topo_desc,
-        &hub_priority_basic_desc, &hub_priority_multifactor_desc,
-        &hub_sched_fifo_desc,     &hub_sched_backfill_desc,
-        &hub_hubsel_local_desc,   &hub_hubsel_cost_desc,
+        &hub_select_bestfit_desc,       &hub_select_random_desc,
+        &hub_select_fgd_desc,           &hub_select_fgdx_desc,
+        &hub_select_topo_desc,          &hub_priority_basic_desc,
+        &hub_priority_multifactor_desc, &hub_sched_fifo_desc,
+        &hub_sched_backfill_desc,       &hub_hubsel_local_desc,
+        &hub_hubsel_cost_desc,
     };
 
     if (done)

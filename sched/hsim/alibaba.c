@@ -267,7 +267,7 @@ int hsim_alibaba_read(const char *node_csv, const char *pod_csv,
 
     snprintf(tr->name, sizeof(tr->name), "alibaba-v2023");
     tr->cpu_w = HSIM_CORE_W / 1000; /* one hub.conf CPU is a milli-core */
-    tr->default_policies = "random,bestfit,fgd";
+    tr->default_policies = "random,bestfit,fgd,fgdx";
     if (rc < 0 || (rc = hsim_lines_open(&lr, pod_csv, err)) < 0)
         return rc;
     rc = read_pods_from(&lr, max_jobs, tr, err);

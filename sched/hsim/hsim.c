@@ -1,11 +1,11 @@
 /* hsim.c - replay a workload trace through libhubsched on a virtual clock,
  * several policies side by side; or run the inflation experiment.
  *
- *   hsim --swf KTH-SP2-1996-2.1-cln.swf.gz            (fifo vs easy)
- *   hsim --alibaba DIR                                  (random, bestfit, fgd)
- *   hsim --alibaba DIR --inflate 130                    (allocation vs demand)
+ *   hsim --swf KTH-SP2-1996-2.1-cln.swf.gz  (fifo vs easy)
+ *   hsim --alibaba DIR                      (random, bestfit, fgd, fgdx)
+ *   hsim --alibaba DIR --inflate 130        (allocation vs demand)
  *   hsim --csv jobs.csv --conf hub.conf -p fifo -p easy
- *   hsim --synthetic 100000 10000                       (the scale run)
+ *   hsim --synthetic 100000 10000           (the scale run)
  *
  * The table goes to stdout (--json: JSON lines instead); --out DIR also
  * writes summary.jsonl, the time series and gnuplot scripts, and PNG
@@ -53,8 +53,8 @@ static void usage(FILE *f)
             "                          hubsel/cost (-n jobs, 2000)\n"
             "Options:\n"
             "  -p, --policy SPEC       fifo, easy, backfill, random, bestfit, "
-            "fgd, topo,\n"
-            "                          local, cost, or\n"
+            "fgd, fgdx,\n"
+            "                          topo, local, cost, or\n"
             "                          LABEL=sched/X,select/Y[,Key=Value...]"
             " (repeat)\n"
             "  -n, --max-jobs N        read the first N jobs only\n"
@@ -258,7 +258,8 @@ static int load_policies(const opts_t *o, const hsim_trace_t *tr,
     if (*n)
         return 0;
     snprintf(buf, sizeof(buf), "%s",
-             o->inflate_pct > 0 ? "random,bestfit,fgd" : tr->default_policies);
+             o->inflate_pct > 0 ? "random,bestfit,fgd,fgdx"
+                                : tr->default_policies);
     for (char *t = strtok_r(buf, ",", &save); t && *n < MAX_POLICIES;
          t = strtok_r(NULL, ",", &save))
         if (hsim_policy_parse(t, &p[(*n)++], err) < 0)

@@ -18,6 +18,7 @@ static const struct {
     {"random", "sched/backfill,select/random"},
     {"bestfit", "sched/backfill,select/bestfit"},
     {"fgd", "sched/backfill,select/fgd"},
+    {"fgdx", "sched/backfill,select/fgdx"},
     {"topo", "sched/backfill,select/topo"},
     {"local", "sched/backfill,select/bestfit,hubsel/local"},
     {"cost", "sched/backfill,select/bestfit,hubsel/cost"},
@@ -113,11 +114,11 @@ int hsim_policy_parse(const char *spec, hsim_policy_t *p, hub_error_t *err)
     for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
         if (strcmp(builtins[i].label, p->label) == 0)
             return parse_items(p, builtins[i].items, err);
-    return hub_errorf(
-        err, EINVAL,
-        "policy '%s': not one of fifo, easy, backfill, random, "
-        "bestfit, fgd, topo, local, cost (or give LABEL=sched/...,select/...)",
-        spec);
+    return hub_errorf(err, EINVAL,
+                      "policy '%s': not one of fifo, easy, backfill, random, "
+                      "bestfit, fgd, fgdx, topo, local, cost (or give "
+                      "LABEL=sched/...,select/...)",
+                      spec);
 }
 
 char *hsim_policy_conf(const hsim_policy_t *p, const hsim_trace_t *tr)

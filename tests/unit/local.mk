@@ -10,7 +10,7 @@ UNIT_TESTS = tests/unit/test_error tests/unit/test_rpc tests/unit/test_plugin \
 	tests/unit/test_half tests/unit/test_pcopy \
 	$(SCHED_UNIT_TESTS)
 SCHED_UNIT_TESTS = tests/unit/test_cluster tests/unit/test_select_bestfit \
-	tests/unit/test_select_topo \
+	tests/unit/test_select_topo tests/unit/test_select_fgdx \
 	tests/unit/test_priority tests/unit/test_store \
 	tests/unit/test_store_usage tests/unit/test_job_json \
 	tests/unit/test_jobspec tests/unit/test_qformat tests/unit/test_cmdutil \
@@ -95,6 +95,10 @@ tests_unit_test_select_bestfit_LDADD = $(SCHED_UNIT_LDADD)
 tests_unit_test_select_topo_SOURCES = tests/unit/test_select_topo.c
 tests_unit_test_select_topo_CFLAGS = $(SCHED_UNIT_CFLAGS)
 tests_unit_test_select_topo_LDADD = $(SCHED_UNIT_LDADD)
+
+tests_unit_test_select_fgdx_SOURCES = tests/unit/test_select_fgdx.c
+tests_unit_test_select_fgdx_CFLAGS = $(SCHED_UNIT_CFLAGS)
+tests_unit_test_select_fgdx_LDADD = $(SCHED_UNIT_LDADD)
 
 tests_unit_test_priority_SOURCES = tests/unit/test_priority.c
 tests_unit_test_priority_CFLAGS = $(SCHED_UNIT_CFLAGS)

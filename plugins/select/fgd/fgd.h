@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "job.h"
+#include "plugins.h"
 
 /* Task types kept in the typical set, and the share of the jobs seen that
  * the set covers. FGD's "typical pods" are the top 95 % by count; on the
@@ -46,6 +47,7 @@ typedef struct fgd_dist {
     uint64_t rebuilt_at; /* njobs when typ was last rebuilt */
     fgd_typical_t typ[FGD_MAX_TYPES]; /* GPU types of the typical set */
     uint32_t ntyp;
+    uint64_t gen; /* rebuilds of typ so far */
 } fgd_dist_t;
 
 /* 0 or -ENOMEM. */
@@ -62,5 +64,14 @@ int fgd_dist_observe(fgd_dist_t *d, hub_job_id_t id, const fgd_type_t *t);
  * amount (every free GPU is a fragment to them), so they never change
  * the choice. Sets *n. */
 const fgd_typical_t *fgd_dist_typical(fgd_dist_t *d, uint32_t *n);
+
+/* The select ops of FGD, shared by select/fgd and select/fgdx: create
+ * with the stranding term weighted cpu_weight >= 0 (0: FGD as published;
+ * select_fgd.c's header defines the term), destroy (NULL-safe) and place,
+ * as hub_select_ops_t's. */
+int fgd_create_weighted(void **ctx, const hub_conf_t *conf, double cpu_weight,
+                        hub_error_t *err);
+void fgd_destroy(void *ctx);
+int fgd_place(void *ctx, const hub_place_req_t *pr, hub_alloc_t *out);
 
 #endif /* HUB_SELECT_FGD_H */

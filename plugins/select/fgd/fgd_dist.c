@@ -142,6 +142,7 @@ static void rebuild(fgd_dist_t *d)
         d->typ[d->ntyp++].p = d->count[order[k]] / (double)covered;
     }
     d->rebuilt_at = d->njobs;
+    d->gen++;
 }
 
 const fgd_typical_t *fgd_dist_typical(fgd_dist_t *d, uint32_t *n)
