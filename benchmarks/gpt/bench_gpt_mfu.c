@@ -24,6 +24,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,7 @@ typedef struct shape {
     const char *what;
     int M, N, K;
     int count;
+    bool per_thread; /* run as the model does: one per thread at once */
 } shape_t;
 
 /* The model's GEMMs per step at [Bl, T]: per linear layer (rows N = Bl
@@ -108,16 +110,19 @@ static int model_shapes(const gpt_trainer_t *tr, shape_t *s)
                {"head", C, c->vocab, 1}};
 
     for (size_t i = 0; i < sizeof(lin) / sizeof(lin[0]); i++) {
-        s[n++] = (shape_t){lin[i].what, N, lin[i].out, lin[i].in, lin[i].count};
-        s[n++] = (shape_t){lin[i].what, N, lin[i].in, lin[i].out, lin[i].count};
-        s[n++] = (shape_t){lin[i].what, lin[i].out, lin[i].in, N, lin[i].count};
+        s[n++] = (shape_t){lin[i].what,  N,    lin[i].out, lin[i].in,
+                           lin[i].count, false};
+        s[n++] = (shape_t){lin[i].what,  N,    lin[i].in, lin[i].out,
+                           lin[i].count, false};
+        s[n++] = (shape_t){lin[i].what, lin[i].out,   lin[i].in,
+                           N,           lin[i].count, false};
     }
-    s[n++] = (shape_t){"att qk^T", T, T, hs, 2 * bh * L};
-    s[n++] = (shape_t){"att av", T, hs, T, 4 * bh * L};
+    s[n++] = (shape_t){"att qk^T", T, T, hs, 2 * bh * L, gpt_blas_nests()};
+    s[n++] = (shape_t){"att av", T, hs, T, 4 * bh * L, gpt_blas_nests()};
     return n;
 }
 
-/* Seconds of one sgemm of shape s (best of a few). */
+/* Seconds of one sgemm of shape s into c (best of reps). */
 static double time_sgemm(const shape_t *s, float *a, float *b, float *c,
                          int reps)
 {
@@ -133,6 +138,28 @@ static double time_sgemm(const shape_t *s, float *a, float *b, float *c,
     return best;
 }
 
+/* Seconds per sgemm of shape s when every thread runs one at once, as the
+ * attention heads do (each on its own thread, into its own part of c,
+ * which holds threads x M x N floats): the best region's time / threads. */
+static double time_sgemm_per_thread(const shape_t *s, float *a, float *b,
+                                    float *c, int reps)
+{
+    int threads = gpt_blas_max_threads();
+    double best = 1e30;
+
+    for (int r = 0; r < reps; r++) {
+        double t0 = hub_bench_now();
+#pragma omp parallel for schedule(static)
+        for (int k = 0; k < threads; k++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->M, s->N,
+                        s->K, 1.0f, a, s->K, b, s->N, 0.0f,
+                        c + (size_t)k * s->M * s->N, s->N);
+        double dt = hub_bench_now() - t0;
+        best = dt < best ? dt : best;
+    }
+    return best / threads;
+}
+
 /* OpenBLAS's FLOP/s over the model's GEMMs, weighted as in a step. */
 static double sgemm_ceiling(const gpt_trainer_t *tr)
 {
@@ -144,7 +171,7 @@ static double sgemm_ceiling(const gpt_trainer_t *tr)
 
     for (int i = 0; i < n; i++) {
         size_t m = (size_t)s[i].M * s[i].K + (size_t)s[i].K * s[i].N +
-                   (size_t)s[i].M * s[i].N;
+                   (size_t)s[i].M * s[i].N * gpt_blas_max_threads();
         big = m > big ? m : big;
     }
     a = calloc(big, sizeof(float));
@@ -157,9 +184,12 @@ static double sgemm_ceiling(const gpt_trainer_t *tr)
     fprintf(stderr, "sgemm at the model's shapes (M x N x K, per step):\n");
     for (int i = 0; i < n; i++) {
         double f = 2.0 * s[i].M * s[i].N * s[i].K;
-        double t = time_sgemm(&s[i], a, b, c, hub_bench_smoke() ? 1 : 5);
-        fprintf(stderr, "  %-9s %5d x %5d x %5d  x%-5d %7.1f GFLOP/s\n",
-                s[i].what, s[i].M, s[i].N, s[i].K, s[i].count, f / t / 1e9);
+        int reps = hub_bench_smoke() ? 1 : 5;
+        double t = s[i].per_thread ? time_sgemm_per_thread(&s[i], a, b, c, reps)
+                                   : time_sgemm(&s[i], a, b, c, reps);
+        fprintf(stderr, "  %-9s %5d x %5d x %5d  x%-5d %7.1f GFLOP/s%s\n",
+                s[i].what, s[i].M, s[i].N, s[i].K, s[i].count, f / t / 1e9,
+                s[i].per_thread ? " (one per thread)" : "");
         flops += f * s[i].count;
         secs += t * s[i].count;
     }

@@ -62,3 +62,12 @@ int gpt_blas_nests(void)
 {
     return openblas_get_parallel() == 2; /* 0 serial, 1 pthreads, 2 OpenMP */
 }
+
+int gpt_blas_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}

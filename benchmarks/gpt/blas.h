@@ -39,6 +39,9 @@ const char *gpt_blas_core(void);
  * (before the first GEMM). */
 void gpt_blas_threads(int threads);
 
+/* The threads a parallel loop gets (1 without OpenMP). */
+int gpt_blas_max_threads(void);
+
 /* Whether a GEMM may be called inside an OpenMP parallel loop: true with
  * OpenBLAS's OpenMP build (the GEMM then runs on its caller's thread);
  * false with its pthread build, whose own threads would compete with
