@@ -7,7 +7,7 @@ progs="$progs bench_recovery"
 progs="$progs bench_hsim"
 # the GPT benchmark is built only where configure found OpenBLAS
 [ -x "$HUB_BUILDDIR/benchmarks/gpt/bench_gpt_mfu" ] &&
-    progs="$progs gpt/bench_gpt_mfu"
+    progs="$progs gpt/bench_gpt_mfu gpt/bench_gpt_ckpt"
 set -- $progs
 echo "1..$(($# + 1))" # + bench_slurm_recovery.sh, below
 n=0

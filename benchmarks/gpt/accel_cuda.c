@@ -23,13 +23,6 @@ typedef struct accel_cuda {
     hub_error_t comm_err; /* why a bucket's all-reduce failed */
 } accel_cuda_t;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Collective. n floats of device memory averaged over the ranks, in
  * place: directly with NCCL, through the host with another backend. */
 static int average_dev(accel_cuda_t *a, float *dev, size_t n, hub_error_t *err)
@@ -58,11 +51,11 @@ static int average_dev(accel_cuda_t *a, float *dev, size_t n, hub_error_t *err)
 static int bucket(void *arg, size_t offset, size_t count)
 {
     accel_cuda_t *a = arg;
-    double t0 = now();
+    double t0 = gpt_now();
     int rc =
         average_dev(a, gpt_gpu_grads(a->gpu) + offset, count, &a->comm_err);
 
-    a->comm_s += now() - t0;
+    a->comm_s += gpt_now() - t0;
     return rc;
 }
 

@@ -67,6 +67,12 @@ benchmarks_gpt_bench_gpt_mfu_SOURCES = benchmarks/gpt/bench_gpt_mfu.c
 benchmarks_gpt_bench_gpt_mfu_CFLAGS = $(GPT_CFLAGS) -iquote $(srcdir)/benchmarks
 benchmarks_gpt_bench_gpt_mfu_LDFLAGS = $(GPT_LINKFLAGS)
 benchmarks_gpt_bench_gpt_mfu_LDADD = benchmarks/libbench.la $(GPT_LDADD)
+
+BENCH_PROGS += benchmarks/gpt/bench_gpt_ckpt
+benchmarks_gpt_bench_gpt_ckpt_SOURCES = benchmarks/gpt/bench_gpt_ckpt.c
+benchmarks_gpt_bench_gpt_ckpt_CFLAGS = $(GPT_CFLAGS) -iquote $(srcdir)/benchmarks
+benchmarks_gpt_bench_gpt_ckpt_LDFLAGS = $(GPT_LINKFLAGS)
+benchmarks_gpt_bench_gpt_ckpt_LDADD = benchmarks/libbench.la $(GPT_LDADD)
 endif
 EXTRA_DIST += doc/gpt.md
 

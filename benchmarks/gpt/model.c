@@ -235,7 +235,7 @@ size_t gpt_model_nonembedding_params(const gpt_model_t *m)
     return m->nparams - (size_t)(c->vocab + c->max_seq) * c->channels;
 }
 
-static double now(void)
+double gpt_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -245,10 +245,10 @@ static double now(void)
 /* Run call, adding its time to acc[kind] when the model is profiled. */
 #define TIMED(m, acc, kind, call)                                              \
     do {                                                                       \
-        double t0_ = (m)->profile ? now() : 0;                                 \
+        double t0_ = (m)->profile ? gpt_now() : 0;                             \
         call;                                                                  \
         if ((m)->profile)                                                      \
-            (acc)[kind] += now() - t0_;                                        \
+            (acc)[kind] += gpt_now() - t0_;                                    \
     } while (0)
 
 /* y[i] += x[i], over the OpenMP threads. */

@@ -151,6 +151,9 @@ typedef struct gpt_model {
 gpt_model_t *gpt_model_create(const gpt_config_t *cfg, int B, int T);
 void gpt_model_destroy(gpt_model_t *m); /* NULL-safe */
 
+/* Seconds on the monotonic clock (the profile's and the trainer's). */
+double gpt_now(void);
+
 /* Fill the parameters as GPT-2 does: normal(0, 0.02), the projections
  * into the residual stream (attprojw, fcprojw) with std 0.02/sqrt(2L),
  * biases 0, LayerNorm gains 1. Deterministic for a seed. */

@@ -67,7 +67,8 @@ void gpt_report_profile(FILE *f, const gpt_trainer_t *tr, int64_t steps,
     profile_row(f, "data", t->data_s / n, 0, total_s / n);
     profile_row(f, "all-reduce", 0, t->comm_s / n, total_s / n);
     profile_row(f, "clip + adamw", 0, t->optim_s / n, total_s / n);
-    accounted += t->data_s + t->comm_s + t->optim_s;
+    profile_row(f, "checkpoint", 0, t->ckpt_s / n, total_s / n);
+    accounted += t->data_s + t->comm_s + t->optim_s + t->ckpt_s;
     profile_row(f, "other", 0, (total_s - accounted) / n, total_s / n);
     fprintf(f, "  %-16s %21.2f\n", "step", total_s / n * 1e3);
 }

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #define HEADER_LEN 8
@@ -75,22 +76,40 @@ static int transfer(gpt_trainer_t *tr, int64_t step, const int64_t *want,
     return rc;
 }
 
+void gpt_trainer_ckpt_wait(gpt_trainer_t *tr)
+{
+    double t0 = gpt_now();
+
+    if (!tr->ckpt_writing)
+        return;
+    tr->ckpt_writing = false;
+    if (hub_ckpt_wait(tr->ctx) < 0)
+        fprintf(stderr, "gpt: warning: %s\n", hub_job_error(tr->ctx));
+    tr->times.ckpt_s += gpt_now() - t0;
+}
+
 int gpt_trainer_save(gpt_trainer_t *tr, hub_error_t *err)
 {
-    int64_t hdr[HEADER_LEN], cursor[CURSOR_LEN];
     const char *failed = "";
+    double t0;
     int rc;
 
+    gpt_trainer_ckpt_wait(tr); /* the sync below writes the host state */
+    t0 = gpt_now();
     if ((rc = gpt_trainer_sync(tr, err)) < 0)
         return rc;
-    header(tr, hdr);
-    cursor_pack(&tr->cursor, cursor);
-    if ((rc = hub_ckpt_begin(tr->ctx, tr->step, HUB_CKPT_ASYNC)) < 0 ||
-        (rc = transfer(tr, tr->step, NULL, hdr, cursor, &failed)) < 0 ||
+    header(tr, tr->ckpt_header);
+    cursor_pack(&tr->cursor, tr->ckpt_cursor);
+    if ((rc = hub_ckpt_begin(tr->ctx, tr->step, HUB_CKPT_ASYNC_NOCOPY)) < 0 ||
+        (rc = transfer(tr, tr->step, NULL, tr->ckpt_header, tr->ckpt_cursor,
+                       &failed)) < 0 ||
         (rc = hub_ckpt_commit(tr->ctx)) < 0)
-        return hub_errorf(err, -rc, "checkpoint %" PRId64 " (%s): %s", tr->step,
-                          failed, hub_job_error(tr->ctx));
-    return 0;
+        rc = hub_errorf(err, -rc, "checkpoint %" PRId64 " (%s): %s", tr->step,
+                        failed, hub_job_error(tr->ctx));
+    else
+        tr->ckpt_writing = true;
+    tr->times.ckpt_s += gpt_now() - t0;
+    return rc;
 }
 
 /* Read checkpoint step into the trainer: 0, -EBADMSG when a rank found

@@ -237,13 +237,6 @@ static int parse(int argc, char **argv, opts_t *o, hub_error_t *err)
     return rc;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* What the run measured, for the summary. */
 typedef struct run_stats {
     int64_t steps;  /* steps done in this run */
@@ -310,10 +303,10 @@ static int train(gpt_trainer_t *tr, const opts_t *o, run_stats_t *s, double fpt,
 
     while (rc == 0 && tr->step < o->steps &&
            !(o->stop_after > 0 && tr->step >= o->stop_after)) {
-        t0 = now();
+        t0 = gpt_now();
         if ((rc = gpt_trainer_step(tr, &loss, err)) < 0)
             break;
-        dt = now() - t0;
+        dt = gpt_now() - t0;
         s->step_s[s->steps++] = dt;
         s->total_s += dt;
         if (s->steps == 1)

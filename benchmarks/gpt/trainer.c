@@ -7,13 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* rc from libhubjob as an error with its message. */
 static int hub_fail(gpt_trainer_t *tr, int rc, const char *what,
                     hub_error_t *err)
@@ -88,6 +81,7 @@ void gpt_trainer_destroy(gpt_trainer_t *tr)
 {
     if (!tr)
         return;
+    gpt_trainer_ckpt_wait(tr); /* no writer may read what is freed */
     if (tr->accel)
         tr->accel->destroy(tr->acc);
     gpt_model_destroy(tr->model);
@@ -103,11 +97,11 @@ static int allreduce_bucket(void *arg, size_t offset, size_t count)
 {
     gpt_trainer_t *tr = arg;
     float *g = tr->model->grads + offset;
-    double t0 = now();
+    double t0 = gpt_now();
     int rc =
         hub_comm_allreduce(tr->ctx, g, g, count, HUB_DTYPE_FLOAT32, HUB_OP_AVG);
 
-    tr->times.comm_s += now() - t0;
+    tr->times.comm_s += gpt_now() - t0;
     return rc;
 }
 
@@ -129,9 +123,14 @@ static int average_loss(gpt_trainer_t *tr, float *loss, hub_error_t *err)
 static int optimise(gpt_trainer_t *tr, hub_error_t *err)
 {
     gpt_model_t *m = tr->model;
-    double t0 = now();
+    double t0;
     int rc = 0;
 
+    /* the host state is about to change: a checkpoint reading it must be
+     * done (an accelerator's update leaves the host copy alone) */
+    if (!tr->accel)
+        gpt_trainer_ckpt_wait(tr);
+    t0 = gpt_now();
     tr->last_lr = gpt_adamw_lr(&tr->opt, tr->step);
     if (tr->accel) {
         rc = tr->accel->optimise(tr->acc, &tr->opt, tr->step, tr->last_lr,
@@ -141,7 +140,7 @@ static int optimise(gpt_trainer_t *tr, hub_error_t *err)
         gpt_grad_clip(&tr->opt, m->grads, m->nparams, tr->last_norm);
         gpt_adamw_update(&tr->opt, m, tr->m, tr->v, tr->step, tr->last_lr);
     }
-    tr->times.optim_s += now() - t0;
+    tr->times.optim_s += gpt_now() - t0;
     return rc;
 }
 
@@ -175,15 +174,15 @@ int gpt_trainer_step(gpt_trainer_t *tr, float *loss, hub_error_t *err)
 
     if ((rc = hub_step_begin(tr->ctx, tr->step)) < 0)
         return hub_fail(tr, rc, "hub_step_begin", err);
-    t0 = now();
+    t0 = gpt_now();
     gpt_data_train_batch(tr->data, &tr->cursor, tr->Bg, T, tr->rank * Bl, Bl,
                          tr->tokens, tr->targets);
-    tr->times.data_s += now() - t0;
+    tr->times.data_s += gpt_now() - t0;
     if ((rc = forward(tr, loss, err)) < 0 || (rc = backward(tr, err)) < 0)
         return rc;
-    t0 = now();
+    t0 = gpt_now();
     rc = average_loss(tr, loss, err);
-    tr->times.comm_s += now() - t0;
+    tr->times.comm_s += gpt_now() - t0;
     if (rc < 0 || (rc = optimise(tr, err)) < 0)
         return rc;
     tr->step++;
@@ -216,6 +215,7 @@ int gpt_trainer_sync(gpt_trainer_t *tr, hub_error_t *err)
 {
     if (!tr->accel)
         return 0;
+    gpt_trainer_ckpt_wait(tr); /* the host copy is about to change */
     return tr->accel->get(tr->acc, tr->model->params, tr->m, tr->v, err);
 }
 

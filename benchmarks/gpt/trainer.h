@@ -30,6 +30,7 @@
 #ifndef GPT_TRAINER_H
 #define GPT_TRAINER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "accel.h"
@@ -48,6 +49,7 @@ typedef struct gpt_phase_times {
     double data_s;  /* drawing the batch */
     double comm_s;  /* gradient and loss all-reduces */
     double optim_s; /* norm, clipping, AdamW */
+    double ckpt_s;  /* checkpoints: saving, and waiting for the writer */
 } gpt_phase_times_t;
 
 typedef struct gpt_trainer {
@@ -66,6 +68,10 @@ typedef struct gpt_trainer {
     float last_lr;         /* the last step's learning rate */
     double last_norm;      /* its gradient norm before clipping */
     gpt_phase_times_t times;
+    /* A checkpoint being written from the state itself (state.c): the
+     * small tensors it holds, and whether the writer may still read. */
+    int64_t ckpt_header[8], ckpt_cursor[5];
+    bool ckpt_writing;
 } gpt_trainer_t;
 
 /* A trainer for cfg on this job's ranks: model initialised from seed,
@@ -85,8 +91,18 @@ int gpt_trainer_step(gpt_trainer_t *tr, float *loss, hub_error_t *err);
 int gpt_trainer_val(gpt_trainer_t *tr, int nbatches, float *loss,
                     hub_error_t *err);
 
-/* Collective. Checkpoint the state at tr->step (asynchronous write). */
+/* Collective. Checkpoint the state at tr->step. Asynchronous and without
+ * a copy (HUB_CKPT_ASYNC_NOCOPY): libhubjob's writer reads the state
+ * itself while the next steps' forward and backward passes run, which
+ * only read it; the optimiser waits for the writer (gpt_trainer_ckpt_
+ * wait) before it changes the state. The loop thus stalls for the layout
+ * and whatever of the write outlasts a forward and backward pass. */
 int gpt_trainer_save(gpt_trainer_t *tr, hub_error_t *err);
+
+/* Wait until no checkpoint reads the state (no-op when none does). A
+ * failed write is reported on stderr, not returned: training goes on and
+ * the previous checkpoint stays the newest. */
+void gpt_trainer_ckpt_wait(gpt_trainer_t *tr);
 
 /* Collective. Restore the newest valid checkpoint: 0, or -ENOENT when
  * there is none, or an error: a checkpoint of another format, model or
