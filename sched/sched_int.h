@@ -55,6 +55,7 @@ struct hub_sched {
     candset_t *cands;
     uint32_t ncands, cands_cap;
     countmap_t user_running;  /* (uid, partition) -> running jobs */
+    bool count_users;         /* some partition has MaxJobsPerUser */
     countmap_t array_running; /* array_job_id -> running tasks */
 };
 
