@@ -8,6 +8,16 @@
 
 #include "layers.h"
 
+const gpt_adamw_t gpt_adamw_bench = {.lr = 1e-3f,
+                                     .lr_min_frac = 0.1f,
+                                     .warmup = 2,
+                                     .steps = 1000,
+                                     .beta1 = 0.9f,
+                                     .beta2 = 0.95f,
+                                     .eps = 1e-8f,
+                                     .weight_decay = 0.1f,
+                                     .clip = 1.0f};
+
 float gpt_adamw_lr(const gpt_adamw_t *o, int64_t step)
 {
     double floor = (double)o->lr * o->lr_min_frac, frac;

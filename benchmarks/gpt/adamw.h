@@ -24,6 +24,10 @@ typedef struct gpt_adamw {
     float clip;         /* global gradient L2 norm limit; <= 0: none */
 } gpt_adamw_t;
 
+/* The settings the benchmarks train with: lr 1e-3 (floor 0.1 of it), 2
+ * warmup steps of a 1000-step schedule, the defaults above, clip 1. */
+extern const gpt_adamw_t gpt_adamw_bench;
+
 /* The learning rate of step (0-based): warmup from lr/warmup to lr over
  * the first `warmup` steps, then cosine down to lr x lr_min_frac at
  * `steps`, and flat after. */

@@ -32,16 +32,6 @@
 
 #define BENCH "gpt_ckpt"
 
-static const gpt_adamw_t adamw = {.lr = 1e-3f,
-                                  .lr_min_frac = 0.1f,
-                                  .warmup = 2,
-                                  .steps = 1000,
-                                  .beta1 = 0.9f,
-                                  .beta2 = 0.95f,
-                                  .eps = 1e-8f,
-                                  .weight_decay = 0.1f,
-                                  .clip = 1.0f};
-
 /* Checkpoints and the job file, removed at the end. */
 static char dir[] = "/tmp/hub-bench-gptckpt.XXXXXX";
 static char job_file[64];
@@ -153,7 +143,7 @@ int main(int argc, char **argv)
         return 1;
     must(gpt_data_load(&data, GPT_DATA_DEFAULT, 0.1, &err), &err);
     must(gpt_trainer_create(&tr, ctx, &data, cfg, 16 * hub_job_world(ctx),
-                            cfg->max_seq, &adamw, NULL, 1, &err),
+                            cfg->max_seq, &gpt_adamw_bench, NULL, 1, &err),
          &err);
     must(gpt_trainer_step(tr, &loss, &err), &err); /* warm up */
     save_sync(tr); /* the first save pays the page faults of the file */

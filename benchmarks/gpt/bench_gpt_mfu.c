@@ -38,16 +38,6 @@
 
 #define BENCH "gpt_mfu"
 
-static const gpt_adamw_t adamw = {.lr = 1e-3f,
-                                  .lr_min_frac = 0.1f,
-                                  .warmup = 2,
-                                  .steps = 1000,
-                                  .beta1 = 0.9f,
-                                  .beta2 = 0.95f,
-                                  .eps = 1e-8f,
-                                  .weight_decay = 0.1f,
-                                  .clip = 1.0f};
-
 /* The job file (and the peak's cache: the FMA peak is measured afresh
  * by every run, not read from a value cached by an earlier, perhaps
  * busier, moment) live in a temporary directory, removed at the end. */
@@ -208,7 +198,7 @@ static void check_learns(hub_ctx_t *ctx, const gpt_data_t *data)
     float first = 0, loss = 0;
 
     if (gpt_trainer_create(&tr, ctx, data, gpt_config_find("tiny"), 8, 32,
-                           &adamw, accel, 1, &err) < 0)
+                           &gpt_adamw_bench, accel, 1, &err) < 0)
         hub_bench_fail(BENCH, "%s", err.text);
     for (int i = 0; i < 30; i++) {
         if (gpt_trainer_step(tr, &loss, &err) < 0)
@@ -236,8 +226,8 @@ static gpt_trainer_t *timed_run(hub_ctx_t *ctx, const gpt_data_t *data,
     double fpt, t0, dt;
     float loss;
 
-    if (gpt_trainer_create(&tr, ctx, data, cfg, Bg, cfg->max_seq, &adamw, accel,
-                           1, &err) < 0)
+    if (gpt_trainer_create(&tr, ctx, data, cfg, Bg, cfg->max_seq,
+                           &gpt_adamw_bench, accel, 1, &err) < 0)
         hub_bench_fail(BENCH, "%s", err.text);
     hm = gpt_trainer_hub_model(tr);
     hub_job_set_model(ctx, &hm);
