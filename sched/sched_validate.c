@@ -227,6 +227,31 @@ static int explain_no_hub(hub_sched_t *s, long part, const hub_job_req_t *req,
                       best_hub, best);
 }
 
+/* --hub names the hub, so no plugin weighs the job's latency SLO: a hub
+ * beyond it is a contradiction to refuse, not a request to wait on. */
+static int check_named_hub(hub_sched_t *s, const hub_job_req_t *req,
+                           hub_error_t *err)
+{
+    const hub_conf_hub_t *hub = hub_conf_find_hub(s->conf, req->hub);
+    double ms;
+
+    if (!req->latency_slo_ms || !req->region[0] || !hub)
+        return 0;
+    ms = hub_region_latency_ms(s->conf, (size_t)(hub - s->conf->hubs),
+                               req->region);
+    if (ms <= req->latency_slo_ms)
+        return 0;
+    if (isinf(ms))
+        return hub_errorf(err, EINVAL,
+                          "--hub=%s is neither in nor linked to --region=%s, "
+                          "so --latency-slo=%ums cannot be met",
+                          req->hub, req->region, req->latency_slo_ms);
+    return hub_errorf(err, EINVAL,
+                      "--hub=%s is %g ms from --region=%s, beyond "
+                      "--latency-slo=%ums",
+                      req->hub, ms, req->region, req->latency_slo_ms);
+}
+
 /* Without --hub on several hubs the HubSelectType plugin chooses the hub,
  * and the job runs only on a hub it ranks (hubsel/cost leaves out hubs
  * beyond the job's latency SLO): it must fit on one of those when empty,
@@ -239,7 +264,9 @@ static int check_hub_choice(hub_sched_t *s, long part, const hub_job_req_t *req,
     uint32_t n;
     int nr;
 
-    if (req->hub[0] || s->conf->nhubs < 2)
+    if (req->hub[0])
+        return check_named_hub(s, req, err);
+    if (s->conf->nhubs < 2)
         return 0;
     nr = hubsel_rank(s, s->empty, &probe, &any);
     if (nr < 0)

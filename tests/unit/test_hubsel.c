@@ -157,8 +157,10 @@ static const char slo_conf[] =
     "NodeName=e1 Hub=east CPUs=8 Gres=gpu:g:8\n"
     "PartitionName=all Nodes=ALL Default=YES\n";
 
-/* Validate one GPU for an inference job of region within slo_ms. */
-static int validate_slo(const char *region, uint32_t slo_ms, hub_error_t *err)
+/* Validate one GPU for an inference job of region within slo_ms, on hub
+ * ("": the plugin's choice). */
+static int validate_slo_on(const char *hub, const char *region, uint32_t slo_ms,
+                           hub_error_t *err)
 {
     hub_error_t e;
     hub_conf_t *conf = hub_conf_parse_string(slo_conf, "test.conf", &e);
@@ -175,11 +177,17 @@ static int validate_slo(const char *region, uint32_t slo_ms, hub_error_t *err)
     req.kind = HUB_KIND_INFER;
     req.gpus_milli = 1000;
     snprintf(req.region, sizeof(req.region), "%s", region);
+    snprintf(req.hub, sizeof(req.hub), "%s", hub);
     req.latency_slo_ms = slo_ms;
     rc = hub_sched_validate(s, &req, err);
     hub_sched_destroy(s);
     hub_conf_destroy(conf);
     return rc;
+}
+
+static int validate_slo(const char *region, uint32_t slo_ms, hub_error_t *err)
+{
+    return validate_slo_on("", region, slo_ms, err);
 }
 
 /* south itself meets 20 ms but has no node; west, the nearest hub with
@@ -204,6 +212,22 @@ static void test_submit_refuses_region_no_hub_reaches(void **state)
     assert_non_null(strstr(err.text, "in or linked to --region=mars"));
 }
 
+/* --hub with an SLO the hub cannot meet contradicts itself: refused,
+ * naming the hub, its latency, the region and the SLO. */
+static void test_submit_refuses_named_hub_beyond_slo(void **state)
+{
+    hub_error_t err;
+
+    assert_int_equal(validate_slo_on("east", "south", 50, &err), -EINVAL);
+    assert_non_null(
+        strstr(err.text, "--hub=east is 60 ms from --region=south"));
+    assert_non_null(strstr(err.text, "--latency-slo=50ms"));
+    assert_int_equal(validate_slo_on("east", "mars", 50, &err), -EINVAL);
+    assert_non_null(strstr(err.text, "neither in nor linked to --region=mars"));
+    assert_int_equal(validate_slo_on("west", "south", 50, &err), 0);
+    assert_int_equal(validate_slo_on("east", "south", 0, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_local_lists_hubs_in_order_as_any),
         cmocka_unit_test(test_submit_refuses_slo_no_hub_can_meet),
         cmocka_unit_test(test_submit_refuses_region_no_hub_reaches),
+        cmocka_unit_test(test_submit_refuses_named_hub_beyond_slo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
