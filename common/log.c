@@ -94,6 +94,19 @@ int hub_log_parse_level(const char *name, hub_log_level_t *level,
                       name);
 }
 
+int hub_log_setup(const char *component, const char *level_name,
+                  const char *debug, hub_error_t *err)
+{
+    hub_log_level_t level = HUB_LOG_NOTICE;
+
+    if (level_name && hub_log_parse_level(level_name, &level, err) < 0)
+        return hub_error_prefix(err, -EINVAL, "--log-level");
+    hub_log_init(component, level);
+    if (debug && hub_log_set_debug(debug, err) < 0)
+        return hub_error_prefix(err, -EINVAL, "--debug");
+    return 0;
+}
+
 void hub_log_set_rank(int rank, int size)
 {
     logger.rank = rank;

@@ -52,6 +52,13 @@ int hub_log_set_debug(const char *names, hub_error_t *err);
 int hub_log_parse_level(const char *name, hub_log_level_t *level,
                         hub_error_t *err);
 
+/* A daemon's logging from its --log-level and --debug options (either
+ * may be NULL: notice, no debug): hub_log_init(component, level), then
+ * the debug subsystems. Returns 0, or -EINVAL with err naming the
+ * option and what is wrong with it. */
+int hub_log_setup(const char *component, const char *level_name,
+                  const char *debug, hub_error_t *err);
+
 /* Tag every following line with "[rank r/n]". r < 0 removes the tag. */
 void hub_log_set_rank(int rank, int size);
 

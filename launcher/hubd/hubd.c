@@ -133,18 +133,6 @@ static void parse_opts(int argc, char **argv, opts_t *o)
     }
 }
 
-static int setup_logging(const opts_t *o, hub_error_t *err)
-{
-    hub_log_level_t level = HUB_LOG_NOTICE;
-
-    if (o->log_level && hub_log_parse_level(o->log_level, &level, err) < 0)
-        return hub_error_prefix(err, -EINVAL, "--log-level");
-    hub_log_init("hubd", level);
-    if (o->debug && hub_log_set_debug(o->debug, err) < 0)
-        return hub_error_prefix(err, -EINVAL, "--debug");
-    return 0;
-}
-
 /* dir/name when it is an executable file (malloc'd), else NULL. */
 static char *try_helper(const char *dir, const char *name)
 {
@@ -373,7 +361,7 @@ int main(int argc, char **argv)
     int rc;
 
     parse_opts(argc, argv, &o);
-    if (setup_logging(&o, &err) < 0) {
+    if (hub_log_setup("hubd", o.log_level, o.debug, &err) < 0) {
         fprintf(stderr, "hubd: error: %s\n", err.text);
         return 2;
     }

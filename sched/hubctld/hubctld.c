@@ -114,18 +114,6 @@ static int parse_opts(int argc, char **argv, opts_t *o)
     return 0;
 }
 
-static int setup_logging(const opts_t *o, hub_error_t *err)
-{
-    hub_log_level_t level = HUB_LOG_NOTICE;
-
-    if (o->log_level && hub_log_parse_level(o->log_level, &level, err) < 0)
-        return hub_error_prefix(err, -EINVAL, "--log-level");
-    hub_log_init("hubctld", level);
-    if (o->debug && hub_log_set_debug(o->debug, err) < 0)
-        return hub_error_prefix(err, -EINVAL, "--debug");
-    return 0;
-}
-
 static int recover_one(hub_job_t *job, void *arg)
 {
     ctld_t *c = arg;
@@ -285,7 +273,8 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     parse_opts(argc, argv, &o);
-    if (setup_logging(&o, &err) < 0 || setup(&c, &o, &err) < 0) {
+    if (hub_log_setup("hubctld", o.log_level, o.debug, &err) < 0 ||
+        setup(&c, &o, &err) < 0) {
         fprintf(stderr, "hubctld: error: %s\n", err.text);
         teardown(&c);
         return 1;

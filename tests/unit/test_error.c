@@ -98,6 +98,20 @@ static void test_log_rejects_unknown_subsystem_and_level(void **state)
     assert_int_equal(level, HUB_LOG_DEBUG);
 }
 
+/* A daemon's options: each bad one named in the message. */
+static void test_log_setup_names_the_bad_option(void **state)
+{
+    hub_error_t err;
+
+    assert_int_equal(hub_log_setup("t", "loud", NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.text, "--log-level"));
+    assert_non_null(strstr(err.text, "'loud'"));
+    assert_int_equal(hub_log_setup("t", "info", "bogus", &err), -EINVAL);
+    assert_non_null(strstr(err.text, "--debug"));
+    assert_non_null(strstr(err.text, "'bogus'"));
+    assert_int_equal(hub_log_setup("t", NULL, NULL, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -108,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_log_filters_by_level_one_line_per_event),
         cmocka_unit_test(test_log_debug_per_subsystem_and_rank_tag),
         cmocka_unit_test(test_log_rejects_unknown_subsystem_and_level),
+        cmocka_unit_test(test_log_setup_names_the_bad_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
