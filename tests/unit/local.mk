@@ -104,11 +104,12 @@ tests_unit_test_priority_SOURCES = tests/unit/test_priority.c
 tests_unit_test_priority_CFLAGS = $(SCHED_UNIT_CFLAGS)
 tests_unit_test_priority_LDADD = $(SCHED_UNIT_LDADD)
 
-tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_SOURCES = tests/unit/test_store.c $(STORE_FIXTURE)
 tests_unit_test_store_CFLAGS = $(SCHED_UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(SCHED_UNIT_LDADD) $(SQLITE_LIBS) $(PTHREAD_LIBS)
 
-tests_unit_test_store_usage_SOURCES = tests/unit/test_store_usage.c
+STORE_FIXTURE = tests/unit/store_fixture.c tests/unit/store_fixture.h
+tests_unit_test_store_usage_SOURCES = tests/unit/test_store_usage.c $(STORE_FIXTURE)
 tests_unit_test_store_usage_CFLAGS = $(SCHED_UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_usage_LDADD = $(SCHED_UNIT_LDADD) $(SQLITE_LIBS)
 

@@ -5,7 +5,6 @@
  */
 #include "cmocka_all.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,12 +17,9 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_fixture.h"
 
 #define SEEN_MAX 64
-
-typedef struct fixture {
-    char dir[64];
-} fixture_t;
 
 /* Jobs handed to a load/query callback, allocations taken over. */
 typedef struct seen {
@@ -33,47 +29,6 @@ typedef struct seen {
 
 /* ---- helpers -------------------------------------------------------------
  */
-
-static int setup(void **state)
-{
-    fixture_t *fx = calloc(1, sizeof(*fx));
-
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/hubstore.XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *fx = *state;
-    DIR *d = opendir(fx->dir);
-    struct dirent *e;
-    char path[320];
-
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static hub_store_t *open_ok(const fixture_t *fx)
-{
-    hub_error_t err = {""};
-    hub_store_t *st = hub_store_open(fx->dir, &err);
-
-    if (!st)
-        fail_msg("hub_store_open: %s", err.text);
-    return st;
-}
 
 static void make_job(hub_job_t *job, hub_job_id_t id, hub_job_state_t state,
                      uint32_t uid, int64_t end_ms)
@@ -120,17 +75,6 @@ static void put_simple(hub_store_t *st, hub_job_id_t id, hub_job_state_t state,
 
     make_job(&job, id, state, uid, end_ms);
     put_ok(st, &job, NULL);
-}
-
-static void commit_ok(hub_store_t *st)
-{
-    hub_error_t err = {""};
-    hub_store_batch_t *b = hub_store_take_batch(st);
-    int rc = hub_store_commit(st, b, &err);
-
-    if (rc != 0)
-        fail_msg("hub_store_commit: %s", err.text);
-    hub_store_batch_destroy(b);
 }
 
 static int collect(hub_job_t *job, void *arg)
@@ -186,7 +130,7 @@ static uint32_t count_all(hub_store_t *st)
 }
 
 /* Run SQL on the database behind the store's back. */
-static void raw_sql(const fixture_t *fx, const char *sql)
+static void raw_sql(const store_fixture_t *fx, const char *sql)
 {
     char path[128];
     sqlite3 *db = NULL;
@@ -202,8 +146,8 @@ static void raw_sql(const fixture_t *fx, const char *sql)
 
 static void test_open_creates_an_empty_store(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     char path[128];
 
     snprintf(path, sizeof(path), "%s/hubctld.db", fx->dir);
@@ -226,10 +170,10 @@ static void test_open_fails_in_a_missing_directory(void **state)
 
 static void test_other_schema_version_is_refused_with_advice(void **state)
 {
-    fixture_t *fx = *state;
+    store_fixture_t *fx = *state;
     hub_error_t err = {""};
 
-    hub_store_close(open_ok(fx));
+    hub_store_close(store_fx_open(fx));
     raw_sql(fx, "PRAGMA user_version = 99");
     assert_null(hub_store_open(fx->dir, &err));
     assert_non_null(strstr(err.text, "schema version 99"));
@@ -241,7 +185,7 @@ static void test_other_schema_version_is_refused_with_advice(void **state)
 
 static void test_foreign_database_is_refused(void **state)
 {
-    fixture_t *fx = *state;
+    store_fixture_t *fx = *state;
     hub_error_t err = {""};
 
     raw_sql(fx, "CREATE TABLE other(x INTEGER)");
@@ -277,8 +221,8 @@ static void assert_same_job(const hub_job_t *a, const hub_job_t *b)
 
 static void test_committed_jobs_load_exactly_after_reopen(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     hub_job_t jobs[3];
     seen_t seen = {.n = 0};
 
@@ -291,11 +235,11 @@ static void test_committed_jobs_load_exactly_after_reopen(void **state)
     for (int i = 0; i < 3; i++)
         put_ok(st, &jobs[i], NULL);
     assert_int_equal(hub_store_pending(st), 3);
-    commit_ok(st);
+    store_fx_commit(st);
     assert_int_equal(hub_store_pending(st), 0);
     hub_store_close(st);
 
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     load_ok(st, 0, &seen);
     assert_int_equal(seen.n, 3);
     for (int i = 0; i < 3; i++)
@@ -309,8 +253,8 @@ static void test_committed_jobs_load_exactly_after_reopen(void **state)
  * 0 is not the default (-1) and must come back as 0. */
 static void test_rows_restore_every_field_left_out(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     hub_job_t job;
     seen_t seen = {.n = 0};
 
@@ -322,7 +266,7 @@ static void test_rows_restore_every_field_left_out(void **state)
     job.req.deps[0].job_id = 77;
     job.req.nice = -5;
     put_ok(st, &job, NULL);
-    commit_ok(st);
+    store_fx_commit(st);
     load_ok(st, 0, &seen);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.jobs[0].array_task_id, 0);
@@ -335,15 +279,15 @@ static void test_rows_restore_every_field_left_out(void **state)
 
 static void test_put_copies_the_job_at_put_time(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     hub_job_t job;
     seen_t seen = {.n = 0};
 
     make_job(&job, 1, HUB_JOB_PENDING, 1000, 0);
     put_ok(st, &job, NULL);
     job.state = HUB_JOB_RUNNING; /* after put: not in this batch */
-    commit_ok(st);
+    store_fx_commit(st);
     load_ok(st, 0, &seen);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.jobs[0].state, HUB_JOB_PENDING);
@@ -353,13 +297,13 @@ static void test_put_copies_the_job_at_put_time(void **state)
 
 static void test_same_job_put_twice_in_a_batch_keeps_the_last(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     seen_t seen = {.n = 0};
 
     put_simple(st, 5, HUB_JOB_PENDING, 1000, 0);
     put_simple(st, 5, HUB_JOB_CANCELLED, 1000, 1700000000100);
-    commit_ok(st);
+    store_fx_commit(st);
     load_ok(st, 0, &seen);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.jobs[0].state, HUB_JOB_CANCELLED);
@@ -370,40 +314,40 @@ static void test_same_job_put_twice_in_a_batch_keeps_the_last(void **state)
 
 static void test_next_job_id_survives_reopen(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
 
     hub_store_put_next_id(st, 42);
     hub_store_put_next_id(st, 17); /* the largest queued wins */
     assert_int_equal(hub_store_pending(st), 1);
-    commit_ok(st);
+    store_fx_commit(st);
     hub_store_put_next_id(st, 30); /* lower than stored: ignored */
-    commit_ok(st);
+    store_fx_commit(st);
     hub_store_close(st);
 
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     assert_int_equal(hub_store_next_job_id(st), 42);
     hub_store_close(st);
 }
 
 static void test_next_job_id_is_above_every_stored_job(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
 
     hub_store_put_next_id(st, 3);
     put_simple(st, 9, HUB_JOB_PENDING, 1000, 0);
-    commit_ok(st);
+    store_fx_commit(st);
     hub_store_close(st);
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     assert_int_equal(hub_store_next_job_id(st), 10);
     hub_store_close(st);
 }
 
 static void test_spec_is_kept_when_later_puts_give_none(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     json_t *spec = json_pack("{s:s, s:[s]}", "script", "#!/bin/sh\necho hi\n",
                              "env", "A=1");
     hub_error_t err = {""};
@@ -413,9 +357,9 @@ static void test_spec_is_kept_when_later_puts_give_none(void **state)
     /* the spec is the one given at put time, even if changed after */
     assert_int_equal(hub_store_put_job(st, &(hub_job_t){.id = 2}, spec), 0);
     json_object_set_new(spec, "changed", json_true());
-    commit_ok(st);
+    store_fx_commit(st);
     put_simple(st, 2, HUB_JOB_RUNNING, 1000, 0);
-    commit_ok(st);
+    store_fx_commit(st);
 
     got = hub_store_get_spec(st, 2, &err);
     assert_non_null(got);
@@ -431,8 +375,8 @@ static void test_spec_is_kept_when_later_puts_give_none(void **state)
 
 static void test_failed_commit_rolls_back_and_keeps_the_batch(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     hub_store_batch_t *b;
     hub_error_t err = {""};
 
@@ -453,7 +397,7 @@ static void test_failed_commit_rolls_back_and_keeps_the_batch(void **state)
     hub_store_batch_destroy(b);
     assert_int_equal(count_all(st), 3);
     hub_store_close(st);
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     assert_int_equal(hub_store_next_job_id(st), 700);
     hub_store_close(st);
 }
@@ -463,8 +407,8 @@ static void test_failed_commit_rolls_back_and_keeps_the_batch(void **state)
 
 static void test_old_final_jobs_are_not_loaded_but_queryable(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     hub_store_query_t q = {.start_ms = 0, .end_ms = 5000, .uid = -1};
     seen_t seen = {.n = 0};
 
@@ -472,7 +416,7 @@ static void test_old_final_jobs_are_not_loaded_but_queryable(void **state)
     put_simple(st, 2, HUB_JOB_PENDING, 1000, 0);
     put_simple(st, 3, HUB_JOB_REQUEUED, 1000, 500); /* not final */
     put_simple(st, 4, HUB_JOB_TIMEOUT, 1000, 2000); /* at since: kept */
-    commit_ok(st);
+    store_fx_commit(st);
 
     load_ok(st, 2000, &seen);
     assert_int_equal(seen.n, 3);
@@ -490,20 +434,20 @@ static void test_old_final_jobs_are_not_loaded_but_queryable(void **state)
 }
 
 /* Jobs 1..8 end in reverse id order, two users, mixed final states. */
-static hub_store_t *accounting_store(const fixture_t *fx)
+static hub_store_t *accounting_store(const store_fixture_t *fx)
 {
     static const hub_job_state_t states[] = {
         HUB_JOB_COMPLETED, HUB_JOB_FAILED,    HUB_JOB_CANCELLED,
         HUB_JOB_COMPLETED, HUB_JOB_TIMEOUT,   HUB_JOB_COMPLETED,
         HUB_JOB_FAILED,    HUB_JOB_COMPLETED,
     };
-    hub_store_t *st = open_ok(fx);
+    hub_store_t *st = store_fx_open(fx);
 
     for (uint32_t id = 1; id <= 8; id++)
         put_simple(st, id, states[id - 1], id % 2 ? 1000 : 2000,
                    10000 - 100 * id);
     put_simple(st, 9, HUB_JOB_RUNNING, 1000, 0);
-    commit_ok(st);
+    store_fx_commit(st);
     return st;
 }
 
@@ -641,12 +585,12 @@ static void hand_over(handoff_t *h, int must)
 
 static void test_commit_in_a_thread_while_the_next_batch_fills(void **state)
 {
-    fixture_t *fx = *state;
+    store_fixture_t *fx = *state;
     handoff_t h = {.mu = PTHREAD_MUTEX_INITIALIZER,
                    .cv = PTHREAD_COND_INITIALIZER};
     pthread_t tid;
 
-    h.st = open_ok(fx);
+    h.st = store_fx_open(fx);
     assert_int_equal(pthread_create(&tid, NULL, committer, &h), 0);
     for (hub_job_id_t id = 1; id <= THREAD_JOBS; id++) {
         put_simple(h.st, id, HUB_JOB_PENDING, 1000, 0);
@@ -664,7 +608,7 @@ static void test_commit_in_a_thread_while_the_next_batch_fills(void **state)
     assert_true(h.commits > 1);
     hub_store_close(h.st);
 
-    h.st = open_ok(fx);
+    h.st = store_fx_open(fx);
     assert_int_equal(count_all(h.st), THREAD_JOBS);
     assert_int_equal(hub_store_next_job_id(h.st), THREAD_JOBS + 1);
     hub_store_close(h.st);
@@ -682,22 +626,22 @@ static int commit_during_read(hub_job_t *job, void *arg)
 
     if (m->rows++ == 0) {
         put_simple(m->writer, 100, HUB_JOB_PENDING, 1000, 0);
-        commit_ok(m->writer);
+        store_fx_commit(m->writer);
     }
     return 0;
 }
 
 static void test_reader_reads_while_the_writer_commits(void **state)
 {
-    fixture_t *fx = *state;
-    mid_commit_t m = {.writer = open_ok(fx)};
+    store_fixture_t *fx = *state;
+    mid_commit_t m = {.writer = store_fx_open(fx)};
     hub_error_t err = {""};
     hub_store_batch_t *b;
     hub_store_t *rd;
 
     for (hub_job_id_t id = 1; id <= 10; id++)
         put_simple(m.writer, id, HUB_JOB_PENDING, 1000, 0);
-    commit_ok(m.writer);
+    store_fx_commit(m.writer);
     rd = hub_store_open_reader(fx->dir, &err);
     assert_non_null(rd);
     assert_int_equal(hub_store_load(rd, 0, commit_during_read, &m, &err), 0);
@@ -749,9 +693,9 @@ static int ids_in_order(hub_job_t *job, void *arg)
 }
 
 /* Every job 1..n present, in order, nothing else. */
-static void assert_jobs_1_to(const fixture_t *fx, hub_job_id_t n)
+static void assert_jobs_1_to(const store_fixture_t *fx, hub_job_id_t n)
 {
-    hub_store_t *st = open_ok(fx);
+    hub_store_t *st = store_fx_open(fx);
     hub_job_id_t expect = 1;
 
     assert_int_equal(hub_store_load(st, 0, ids_in_order, &expect, NULL), 0);
@@ -762,7 +706,7 @@ static void assert_jobs_1_to(const fixture_t *fx, hub_job_id_t n)
 
 static void test_commits_survive_exit_without_close(void **state)
 {
-    fixture_t *fx = *state;
+    store_fixture_t *fx = *state;
     int status = 0;
     pid_t pid = fork();
 
@@ -787,7 +731,7 @@ static hub_job_id_t last_reported(int fd, hub_job_id_t last)
 
 static void test_every_returned_commit_survives_kill_9(void **state)
 {
-    fixture_t *fx = *state;
+    store_fixture_t *fx = *state;
     int fds[2], status = 0;
     hub_job_id_t id = 0, last;
     hub_store_t *st;
@@ -810,7 +754,7 @@ static void test_every_returned_commit_survives_kill_9(void **state)
     last = last_reported(fds[0], id);
     close(fds[0]);
 
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     n = count_all(st);
     hub_store_close(st);
     /* what returned is there; at most the batch in flight besides, and
@@ -820,7 +764,8 @@ static void test_every_returned_commit_survives_kill_9(void **state)
     assert_jobs_1_to(fx, n);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)                                                                   \
+    cmocka_unit_test_setup_teardown(f, store_fx_setup, store_fx_teardown)
 
 int main(void)
 {

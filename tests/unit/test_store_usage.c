@@ -5,7 +5,6 @@
  */
 #include "cmocka_all.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "conf.h"
 #include "plugins.h"
 #include "store.h"
+#include "store_fixture.h"
 
 extern const hub_plugin_desc_t hub_priority_multifactor_desc;
 
@@ -31,10 +31,6 @@ static const char conf_text[] = "PriorityWeightFairshare=1000\n"
                                 "NodeName=n[1-2] CPUs=32 Gres=gpu:8\n"
                                 "PartitionName=batch Nodes=ALL Default=YES\n";
 
-typedef struct fixture {
-    char dir[64];
-} fixture_t;
-
 /* Records handed to a callback. */
 typedef struct recs {
     hub_usage_rec_t r[RECS_MAX];
@@ -44,58 +40,6 @@ typedef struct recs {
 
 /* ---- helpers -------------------------------------------------------------
  */
-
-static int setup(void **state)
-{
-    fixture_t *fx = calloc(1, sizeof(*fx));
-
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/hubusage.XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *fx = *state;
-    DIR *d = opendir(fx->dir);
-    struct dirent *e;
-    char path[320];
-
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static hub_store_t *open_ok(const fixture_t *fx)
-{
-    hub_error_t err = {""};
-    hub_store_t *st = hub_store_open(fx->dir, &err);
-
-    if (!st)
-        fail_msg("hub_store_open: %s", err.text);
-    return st;
-}
-
-static void commit_ok(hub_store_t *st)
-{
-    hub_error_t err = {""};
-    hub_store_batch_t *b = hub_store_take_batch(st);
-    int rc = hub_store_commit(st, b, &err);
-
-    if (rc != 0)
-        fail_msg("hub_store_commit: %s", err.text);
-    hub_store_batch_destroy(b);
-}
 
 static int collect(const hub_usage_rec_t *rec, void *arg)
 {
@@ -142,7 +86,7 @@ static void put_usage_ok(hub_store_t *st, uint32_t uid, const char *account,
     assert_int_equal(hub_store_put_usage(st, &r), 0);
 }
 
-static void raw_sql(const fixture_t *fx, const char *sql)
+static void raw_sql(const store_fixture_t *fx, const char *sql)
 {
     char path[128];
     sqlite3 *db = NULL;
@@ -225,18 +169,18 @@ static int restore_into(const hub_usage_rec_t *rec, void *arg)
 
 static void test_usage_rows_survive_reopen(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     recs_t recs;
 
     put_usage_ok(st, 1000, "ml", 12.5, T0);
     put_usage_ok(st, 1001, "", 0.25, T0 + 7);
     assert_int_equal(hub_store_pending(st), 2);
-    commit_ok(st);
+    store_fx_commit(st);
     assert_int_equal(hub_store_pending(st), 0);
     hub_store_close(st);
 
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     load_usage_ok(st, &recs);
     assert_int_equal(recs.n, 2);
     assert_int_equal(recs.r[0].uid, 1000);
@@ -252,16 +196,16 @@ static void test_usage_rows_survive_reopen(void **state)
 
 static void test_last_usage_put_wins_within_and_across_batches(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     recs_t recs;
 
     put_usage_ok(st, 1000, "ml", 1.0, T0);
     put_usage_ok(st, 1000, "ml", 2.0, T0 + 1);
-    commit_ok(st);
+    store_fx_commit(st);
     put_usage_ok(st, 1000, "ml", 3.0, T0 + 2);
     put_usage_ok(st, 1000, "bio", 4.0, T0 + 2); /* another association */
-    commit_ok(st);
+    store_fx_commit(st);
     load_usage_ok(st, &recs);
     assert_int_equal(recs.n, 2);
     for (int i = 0; i < 2; i++) {
@@ -274,17 +218,17 @@ static void test_last_usage_put_wins_within_and_across_batches(void **state)
 
 static void test_version_1_store_gets_the_usage_table(void **state)
 {
-    fixture_t *fx = *state;
+    store_fixture_t *fx = *state;
     hub_error_t err = {""};
-    hub_store_t *st = open_ok(fx);
+    hub_store_t *st = store_fx_open(fx);
     hub_store_t *rd;
     recs_t recs;
 
     hub_store_close(st);
     raw_sql(fx, "DROP TABLE usage; PRAGMA user_version = 1");
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     put_usage_ok(st, 7, "ml", 5.0, T0);
-    commit_ok(st);
+    store_fx_commit(st);
     load_usage_ok(st, &recs);
     assert_int_equal(recs.n, 1);
     rd = hub_store_open_reader(fx->dir, &err);
@@ -348,8 +292,8 @@ static void test_failed_save_keeps_what_was_not_taken(void **state)
  * fair-share factors are what they were. */
 static void test_usage_survives_restart_decayed_for_the_downtime(void **state)
 {
-    fixture_t *fx = *state;
-    hub_store_t *st = open_ok(fx);
+    store_fixture_t *fx = *state;
+    hub_store_t *st = store_fx_open(fx);
     hub_job_t a = job_of(1, "ml"), b = job_of(2, "ml");
     hub_error_t err = {""};
     double fa, fb;
@@ -362,11 +306,11 @@ static void test_usage_survives_restart_decayed_for_the_downtime(void **state)
     fb = fairshare(&mf, &b, T0, "factor");
     assert_true(fa > fb);
     assert_int_equal(mf.ops->usage_save(mf.ctx, false, put_into_store, st), 0);
-    commit_ok(st);
+    store_fx_commit(st);
     hub_store_close(st);
     mf_close(&mf);
 
-    st = open_ok(fx);
+    st = store_fx_open(fx);
     mf_open(&mf);
     assert_int_equal(hub_store_load_usage(st, restore_into, &mf, &err), 0);
     assert_true(fabs(fairshare(&mf, &a, T0, "usage_raw") - 500.0) < EPS);
@@ -381,7 +325,8 @@ static void test_usage_survives_restart_decayed_for_the_downtime(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)                                                                   \
+    cmocka_unit_test_setup_teardown(f, store_fx_setup, store_fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_usage_rows_survive_reopen),
         T(test_last_usage_put_wins_within_and_across_batches),
