@@ -44,50 +44,6 @@ static void map_params(gpt_params_t *d, float *base, const gpt_model_t *h)
 #undef MAP
 }
 
-/* Carve the activations out of base (NULL: count); returns floats. As
- * model.c's carve_acts but datt holds the NH heads of one sequence. */
-static size_t carve_acts(const gpt_config_t *c, int B, int T, float *base,
-                         gpt_acts_t *a)
-{
-    size_t off = 0, BT = (size_t)B * T, C = (size_t)c->channels;
-    size_t NH = (size_t)c->heads;
-
-#define ACT(ptr, n)                                                            \
-    do {                                                                       \
-        (ptr) = base ? base + off : NULL;                                      \
-        off += (n);                                                            \
-    } while (0)
-    ACT(a->encoded, BT * C);
-    for (int l = 0; l < c->layers; l++) {
-        gpt_block_acts_t *b = &a->blocks[l];
-        ACT(b->ln1, BT * C);
-        ACT(b->ln1_mean, BT);
-        ACT(b->ln1_rstd, BT);
-        ACT(b->qkv, BT * 3 * C);
-        ACT(b->att, BT * NH * T);
-        ACT(b->atty, BT * C);
-        ACT(b->res2, BT * C);
-        ACT(b->ln2, BT * C);
-        ACT(b->ln2_mean, BT);
-        ACT(b->ln2_rstd, BT);
-        ACT(b->fch, BT * 4 * C);
-        ACT(b->fch_gelu, BT * 4 * C);
-        ACT(b->res3, BT * C);
-    }
-    ACT(a->lnf, BT * C);
-    ACT(a->lnf_mean, BT);
-    ACT(a->lnf_rstd, BT);
-    ACT(a->probs, BT * c->vocab);
-    ACT(a->losses, BT);
-    ACT(a->dres, BT * C);
-    ACT(a->dbt3c, BT * 3 * C);
-    ACT(a->dbt4c, BT * 4 * C);
-    ACT(a->dbtc, BT * C);
-    ACT(a->datt, NH * T * T);
-#undef ACT
-    return off;
-}
-
 /* Host-side arrays of the model. */
 static int alloc_host(gpt_gpu_t *g, const gpt_model_t *h, hub_error_t *err)
 {
@@ -114,7 +70,7 @@ static int alloc_host(gpt_gpu_t *g, const gpt_model_t *h, hub_error_t *err)
 static int alloc_device(gpt_gpu_t *g, hub_error_t *err)
 {
     size_t n = g->nparams, BT = (size_t)g->B * g->T;
-    size_t nacts = carve_acts(&g->cfg, g->B, g->T, NULL, &g->a);
+    size_t nacts = gpt_carve_acts(&g->cfg, g->B, g->T, 1, NULL, &g->a);
     int V = g->cfg.vocab;
 
     GPU_CUDA(cudaMalloc((void **)&g->params, 4 * n * sizeof(float)));
@@ -123,7 +79,7 @@ static int alloc_device(gpt_gpu_t *g, hub_error_t *err)
     g->v = g->params + 3 * n;
     GPU_CUDA(cudaMemsetAsync(g->params, 0, 4 * n * sizeof(float), g->stream));
     GPU_CUDA(cudaMalloc((void **)&g->acts, nacts * sizeof(float)));
-    carve_acts(&g->cfg, g->B, g->T, g->acts, &g->a);
+    gpt_carve_acts(&g->cfg, g->B, g->T, 1, g->acts, &g->a);
     GPU_CUDA(cudaMalloc((void **)&g->tokens, BT * sizeof(int)));
     GPU_CUDA(cudaMalloc((void **)&g->targets, BT * sizeof(int)));
     GPU_CUDA(cudaMalloc((void **)&g->tok_order, BT * sizeof(int)));

@@ -107,9 +107,8 @@ static void carve_model(carver_t *cv, const gpt_config_t *c, gpt_params_t *p)
     p->lnfb = carve(cv, "lnf.b", 1, C, GPT_INIT_ZEROS, 0);
 }
 
-/* Carve the activations out of base (NULL: count); returns floats. */
-static size_t carve_acts(const gpt_config_t *c, int B, int T, float *base,
-                         gpt_acts_t *a)
+size_t gpt_carve_acts(const gpt_config_t *c, int B, int T, int datt_seqs,
+                      float *base, gpt_acts_t *a)
 {
     size_t off = 0, BT = (size_t)B * T, C = (size_t)c->channels;
 
@@ -144,7 +143,7 @@ static size_t carve_acts(const gpt_config_t *c, int B, int T, float *base,
     ACT(a->dbt3c, BT * 3 * C);
     ACT(a->dbt4c, BT * 4 * C);
     ACT(a->dbtc, BT * C);
-    ACT(a->datt, BT * c->heads * T);
+    ACT(a->datt, (size_t)datt_seqs * c->heads * T * T);
 #undef ACT
     return off;
 }
@@ -180,14 +179,14 @@ gpt_model_t *gpt_model_create(const gpt_config_t *cfg, int B, int T)
     m->tensors = calloc((size_t)cv.n, sizeof(gpt_tensor_t));
     m->params = calloc(m->nparams, sizeof(float));
     m->grads = calloc(m->nparams, sizeof(float));
-    nacts = carve_acts(cfg, B, T, NULL, &m->a);
+    nacts = gpt_carve_acts(cfg, B, T, B, NULL, &m->a);
     m->a.encoded = NULL;
     m->tokens = calloc((size_t)B * T, sizeof(int));
     m->targets = calloc((size_t)B * T, sizeof(int));
     if (!m->tensors || !m->params || !m->grads || !m->tokens || !m->targets ||
         !(m->a.encoded = calloc(nacts, sizeof(float))))
         goto fail;
-    carve_acts(cfg, B, T, m->a.encoded, &m->a);
+    gpt_carve_acts(cfg, B, T, B, m->a.encoded, &m->a);
     carve_model(&(carver_t){.base = m->params, .t = m->tensors}, cfg, &m->p);
     carve_model(&(carver_t){.base = m->grads}, cfg, &m->g);
     return m;

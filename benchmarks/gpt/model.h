@@ -106,7 +106,7 @@ typedef struct gpt_acts {
     float *dbt3c; /* [B, T, 3C]: dqkv */
     float *dbt4c; /* [B, T, 4C]: dfch_gelu, dfch */
     float *dbtc;  /* [B, T, C]: dln, datty */
-    float *datt;  /* [B, NH, T, T]: one layer's attention grads */
+    float *datt;  /* [datt_seqs, NH, T, T]: attention grads (gpt_carve_acts) */
 } gpt_acts_t;
 
 /* Where the time of a step goes (seconds), by layer type. */
@@ -150,6 +150,14 @@ typedef struct gpt_model {
  * memory. */
 gpt_model_t *gpt_model_create(const gpt_config_t *cfg, int B, int T);
 void gpt_model_destroy(gpt_model_t *m); /* NULL-safe */
+
+/* Carve the activations of a [B, T] batch out of base (NULL: count
+ * only) into a; datt holds the attention gradients of datt_seqs
+ * sequences at once (B on the host, whose heads of every sequence run in
+ * parallel; 1 on a GPU, which goes one sequence at a time). Returns the
+ * floats needed. */
+size_t gpt_carve_acts(const gpt_config_t *c, int B, int T, int datt_seqs,
+                      float *base, gpt_acts_t *a);
 
 /* Seconds on the monotonic clock (the profile's and the trainer's). */
 double gpt_now(void);
