@@ -1,26 +1,15 @@
 /* gpu_err.cu - CUDA runtime and cuBLAS failures of the GPU model as a
  * negative errno and a message naming the call and where it was made
- * (STYLE.md: one error wrapper per library), and the device queries. */
+ * (STYLE.md: one error wrapper per library; CUDA's codes map through the
+ * NCCL plugin's cudaerr), and the device queries. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gpu_impl.h"
 
-static int cuda_errno(cudaError_t rc)
-{
-    switch (rc) {
-    case cudaErrorNoDevice:
-    case cudaErrorInsufficientDriver:
-    case cudaErrorInvalidDevice:
-        return ENODEV;
-    case cudaErrorMemoryAllocation:
-        return ENOMEM;
-    case cudaErrorInvalidValue:
-        return EINVAL;
-    default:
-        return EIO;
-    }
+extern "C" {
+#include "gpuerr.h" /* cudaerr, shared with the NCCL plugin */
 }
 
 /* The file's name without its directories (messages stay short). */
@@ -33,9 +22,10 @@ static const char *base(const char *file)
 int gpu_cuda_fail(cudaError_t rc, const char *call, const char *file, int line,
                   hub_error_t *err)
 {
-    return hub_errorf(err, cuda_errno(rc), "%s:%d: %s: %s (%s, %d)", base(file),
-                      line, call, cudaGetErrorString(rc), cudaGetErrorName(rc),
-                      (int)rc);
+    char what[512];
+
+    snprintf(what, sizeof(what), "%s:%d: %s", base(file), line, call);
+    return cudaerr(rc, what, err);
 }
 
 static int blas_errno(cublasStatus_t rc)

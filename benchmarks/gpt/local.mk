@@ -53,7 +53,10 @@ benchmarks_gpt_libgptgpu_a_SOURCES = \
 	benchmarks/gpt/gpu.h benchmarks/gpt/gpu_impl.h \
 	benchmarks/gpt/gpu_err.cu benchmarks/gpt/gpu_kernels.cu \
 	benchmarks/gpt/gpu_adamw.cu benchmarks/gpt/gpu_matmul.cu \
-	benchmarks/gpt/gpu_model.cu benchmarks/gpt/gpu_passes.cu
+	benchmarks/gpt/gpu_model.cu benchmarks/gpt/gpu_passes.cu \
+	plugins/comm/nccl/cudaerr.c plugins/comm/nccl/gpuerr.h
+# cudaerr.c: the NCCL plugin's CUDA error wrapper, shared (plain C)
+benchmarks_gpt_libgptgpu_a_CFLAGS = $(AM_CFLAGS) $(CUDA_CFLAGS) -fPIC
 endif
 
 noinst_PROGRAMS += benchmarks/gpt/gpt-train
@@ -83,7 +86,8 @@ SUFFIXES = .cu
 ARFLAGS = cr
 GPT_NVCCFLAGS = -ccbin $(CC) -std=c++17 -O3 $(NVCC_GENCODE) \
 	-Xcompiler -fPIC,-Wall,-Wextra,-Wno-unused-parameter $(NVCC_WERROR) \
-	-I$(top_srcdir)/common -I$(srcdir)/benchmarks/gpt
+	-I$(top_srcdir)/common -I$(srcdir)/benchmarks/gpt \
+	-I$(srcdir)/plugins/comm/nccl
 .cu.o:
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(NVCC) $(GPT_NVCCFLAGS) $(NVCCFLAGS) -c -o $@ $<
